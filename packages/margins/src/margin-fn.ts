@@ -1,0 +1,88 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * The margin specification. Every other part of the library accepts only this type; a change
+ * here is a breaking change of `@arcface/margins`.
+ *
+ * A margin maps the cosine between an embedding and its own class centre, cos θ_y, to an
+ * unscaled target value t(θ) in cosine space; the trained logit is s · t. Margins that also
+ * move non-target logits (CurricularFace) or read feature norms (AdaFace, MagFace) implement
+ * the general tensor form {@link MarginFn.logits}.
+ */
+export const MARGIN_SPEC_VERSION = 'v1' as const;
+
+/** How the margin's gradient reaches the cosines. */
+export type GradientMode =
+  /** Autodiff through the formula, with a clamped, finite derivative at θ = 0 and θ = π. */
+  | 'exact'
+  /**
+   * arcface_torch since 2022: the margin shifts the value, while the gradient is that of the
+   * plain cosine (∂t/∂cos θ taken as 1).
+   */
+  | 'straight-through';
+
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
+
+/** Options of a margin: JSON-serialisable, so `createMargin(m.name, m.options)` rebuilds `m`. */
+export type MarginOptions = { [key: string]: JsonValue | undefined };
+
+/** What a margin may read besides cosines and labels. */
+export interface MarginContext {
+  /** Training step, for scheduled margins (SphereFace λ annealing). Defaults to 0. */
+  readonly step?: number;
+  /** ‖x‖ of each embedding before normalisation, [B] (AdaFace, MagFace). */
+  readonly featureNorms?: tf.Tensor1D;
+  /** Whether the call is part of training (margins with running statistics update them only then). */
+  readonly training?: boolean;
+}
+
+export interface MarginFn<Name extends string = string, Options extends MarginOptions = MarginOptions> {
+  /** Spec version this object implements. */
+  readonly specificationVersion: typeof MARGIN_SPEC_VERSION;
+  /** The registry name: `createMargin(name, options)` rebuilds an equal margin. */
+  readonly name: Name;
+  /** Every option, defaults filled in, JSON-serialisable. */
+  readonly options: Readonly<Options>;
+  /** The scale s the logits are multiplied by. */
+  readonly scale: number;
+  /** How gradients pass through the target. */
+  readonly gradient: GradientMode;
+
+  /**
+   * The unscaled target value t(θ) for the target class, θ in radians, in float64.
+   * Drives plots and property checks.
+   */
+  targetLogit(theta: number, step?: number): number;
+
+  /**
+   * dt/d(cos θ) in float64, where it exists (NaN where it does not, e.g. at a
+   * non-differentiable boundary). Optional; `checkMargin` uses finite differences without it.
+   */
+  targetDerivative?(cosTheta: number, step?: number): number;
+
+  /**
+   * Target-only tensor form: unscaled t for target cosines c_y [B]. A margin that provides
+   * this (and leaves non-target logits as s · cos θ_j) gets the fast analytic loss path.
+   */
+  target?(cosTarget: tf.Tensor1D, context: MarginContext): tf.Tensor1D;
+
+  /**
+   * dt/dc for target cosines [B], as a tensor: the exact derivative, finite everywhere
+   * (clamped near θ = 0 and θ = π). Together with {@link target} it lets the loss compute its
+   * backward pass in closed form, with no gradient registry. Ignored in straight-through mode.
+   */
+  targetGradient?(cosTarget: tf.Tensor1D, context: MarginContext): tf.Tensor1D;
+
+  /**
+   * The general tensor form: cosines [B, C] (float32, in [-1, 1]) and int32 labels [B] →
+   * scaled logits [B, C]. Must be differentiable with tfjs autodiff.
+   */
+  logits(cosines: tf.Tensor2D, labels: tf.Tensor1D, context?: MarginContext): tf.Tensor2D;
+
+  /**
+   * An extra loss term added to the cross-entropy (MagFace's feature-norm regulariser).
+   * Returns a scalar; absent means none.
+   */
+  regularizer?(context: MarginContext): tf.Scalar;
+}

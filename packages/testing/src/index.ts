@@ -1,0 +1,3 @@
+export { TEST_BACKENDS, describeEachBackend, registerGradients, registerTestBackends, useBackend } from './backends';
+export { expectNoLeak } from './leaks';
+export { GOLDEN_DIR, REPO_ROOT, goldenPath, readGolden, sharedDataDir } from './fixtures';
