@@ -1,1 +1,17 @@
-export {};
+export { BackboneOptionsError, BackboneRegistrationError, ModelIoError, UnknownBackboneError } from './errors';
+export type { BackboneOptions, ResolvedBackboneOptions } from './options';
+export { IRESNET_LAYERS, iresnet } from './iresnet';
+export type { IResNetDepth } from './iresnet';
+export { mobileFaceNet } from './mobilefacenet';
+export type { MobileFaceNetOptions } from './mobilefacenet';
+export { mlp, tinyCnn } from './small-nets';
+export type { MlpOptions, TinyCnnOptions } from './small-nets';
+export { createBackbone, listBackbones, registerBackbone } from './registry';
+export type { BackboneFactory, BackboneName, BackboneRegistry } from './registry';
+export { countParameters } from './parameters';
+export type { ParameterCount } from './parameters';
+export { loadBackbone, saveBackbone } from './io/save-load';
+export type { ModelLocation } from './io/save-load';
+export { frozenFeatureExtractor } from './feature-extractor';
+export type { FeatureExtractor, FeatureExtractorOptions, InferenceModel } from './feature-extractor';
+export { FIXED_SCALE_SUFFIX, freezeFeatureScale } from './layers';

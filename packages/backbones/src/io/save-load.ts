@@ -1,0 +1,49 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { ModelIoError } from '../errors';
+import { freezeFeatureScale } from '../layers';
+
+/**
+ * Where a model goes or comes from: an IOHandler, or a URL that one of tfjs' registered
+ * routers understands (`indexeddb://name`, `downloads://name`, `localstorage://name`, `http(s)://…`
+ * for loading). In Node, `file://` works once `registerFileSystemRouter()` from
+ * `@arcface/backbones/node` ran, or pass `fileSystemHandler(dir)` directly.
+ */
+export type ModelLocation = string | tf.io.IOHandler;
+
+/**
+ * Saves a backbone's topology and weights through tfjs IO (`model.json` + `weights.bin`).
+ *
+ * @example
+ * ```ts
+ * await saveBackbone(model, 'indexeddb://my-face-model');            // browser
+ * await saveBackbone(model, fileSystemHandler('/tmp/model'));          // Node, from '@arcface/backbones/node'
+ * ```
+ */
+export async function saveBackbone(model: tfl.LayersModel, location: ModelLocation): Promise<tf.io.SaveResult> {
+  if (typeof location === 'string' && tf.io.getSaveHandlers(location).length === 0) {
+    throw new ModelIoError(`no save handler for '${location}'; ${routerHint(location)}`);
+  }
+  return model.save(location);
+}
+
+/**
+ * Loads a backbone saved by {@link saveBackbone} (or any tfjs layers model).
+ *
+ * @example
+ * ```ts
+ * const model = await loadBackbone('indexeddb://my-face-model');
+ * ```
+ */
+export async function loadBackbone(location: ModelLocation): Promise<tfl.LayersModel> {
+  if (typeof location === 'string' && tf.io.getLoadHandlers(location).length === 0) {
+    throw new ModelIoError(`no load handler for '${location}'; ${routerHint(location)}`);
+  }
+  return freezeFeatureScale(await tfl.loadLayersModel(location));
+}
+
+function routerHint(url: string): string {
+  return url.startsWith('file://')
+    ? "in Node call registerFileSystemRouter() from '@arcface/backbones/node' first, or pass fileSystemHandler(path)"
+    : 'use indexeddb://, downloads://, localstorage:// or http(s):// (browser), or an IOHandler';
+}

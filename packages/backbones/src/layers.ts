@@ -1,0 +1,122 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+type Initializer = ReturnType<typeof tfl.initializers.zeros>;
+
+/**
+ * Building blocks shared by the backbones. Every layer gets an explicit name (names are only
+ * unique within one model, so two builds save the same `model.json`) and a seeded initialiser.
+ */
+export type SymbolicTensor = tfl.SymbolicTensor;
+
+/** PyTorch's BatchNorm defaults (momentum 0.1 ⇒ tfjs momentum 0.9, ε = 1e-5), as insightface uses them. */
+export function batchNorm(input: SymbolicTensor, name: string, options: { scale?: boolean } = {}): SymbolicTensor {
+  return tfl.layers
+    .batchNormalization({ momentum: 0.9, epsilon: 1e-5, scale: options.scale ?? true, name })
+    .apply(input) as SymbolicTensor;
+}
+
+/** PReLU with one slope per channel, initialised to 0.25 like `torch.nn.PReLU`. */
+export function prelu(input: SymbolicTensor, name: string): SymbolicTensor {
+  const shape = input.shape;
+  // Share the slope over the spatial axes: one parameter per channel, as in PyTorch.
+  const sharedAxes = shape.length === 4 ? [1, 2] : undefined;
+  return tfl.layers
+    .prelu({ alphaInitializer: tfl.initializers.constant({ value: 0.25 }), name, ...(sharedAxes ? { sharedAxes } : {}) })
+    .apply(input) as SymbolicTensor;
+}
+
+export interface ConvOptions {
+  readonly filters: number;
+  readonly kernel: number;
+  readonly stride?: number;
+  /** Symmetric zero padding as in PyTorch (`padding=p`), applied before a 'valid' convolution. */
+  readonly padding?: number;
+  readonly name: string;
+  readonly initializer: Initializer;
+}
+
+/**
+ * A bias-free convolution padded like PyTorch's: TF's 'same' padding with stride 2 pads only
+ * the bottom/right, which would shift every feature map by one pixel against insightface.
+ */
+export function conv(input: SymbolicTensor, options: ConvOptions): SymbolicTensor {
+  let x = input;
+  const padding = options.padding ?? 0;
+  if (padding > 0) {
+    x = tfl.layers.zeroPadding2d({ padding, name: `${options.name}_pad` }).apply(x) as SymbolicTensor;
+  }
+  return tfl.layers
+    .conv2d({
+      filters: options.filters,
+      kernelSize: options.kernel,
+      strides: options.stride ?? 1,
+      padding: 'valid',
+      useBias: false,
+      kernelInitializer: options.initializer,
+      name: options.name,
+    })
+    .apply(x) as SymbolicTensor;
+}
+
+/** Depthwise convolution (groups = channels), bias-free, PyTorch padding. */
+export function depthwise(
+  input: SymbolicTensor,
+  options: Omit<ConvOptions, 'filters'>,
+): SymbolicTensor {
+  let x = input;
+  const padding = options.padding ?? 0;
+  if (padding > 0) {
+    x = tfl.layers.zeroPadding2d({ padding, name: `${options.name}_pad` }).apply(x) as SymbolicTensor;
+  }
+  return tfl.layers
+    .depthwiseConv2d({
+      kernelSize: options.kernel,
+      strides: options.stride ?? 1,
+      padding: 'valid',
+      useBias: false,
+      depthwiseInitializer: options.initializer,
+      name: options.name,
+    })
+    .apply(x) as SymbolicTensor;
+}
+
+export function add(a: SymbolicTensor, b: SymbolicTensor, name: string): SymbolicTensor {
+  return tfl.layers.add({ name }).apply([a, b]) as SymbolicTensor;
+}
+
+/** Name suffix of the embedding BN whose γ stays fixed at 1. */
+export const FIXED_SCALE_SUFFIX = '_features';
+
+/**
+ * insightface's "E" output: BN → Dropout → FC → BN, the last BN with γ fixed at 1 (arcface_torch
+ * sets `features.weight.requires_grad = False`). tfjs-layers cannot train a BN built with
+ * `scale: false` (its training path reads γ unconditionally), so γ exists, starts at 1, and
+ * {@link freezeFeatureScale} marks it non-trainable.
+ */
+export function embeddingOutput(
+  input: SymbolicTensor,
+  options: { embeddingSize: number; dropout: number; initializer: Initializer; prefix?: string },
+): SymbolicTensor {
+  const prefix = options.prefix ?? 'output';
+  let x = batchNorm(input, `${prefix}_bn`);
+  if (x.shape.length > 2) x = tfl.layers.flatten({ name: `${prefix}_flatten` }).apply(x) as SymbolicTensor;
+  x = tfl.layers.dropout({ rate: options.dropout, name: `${prefix}_dropout` }).apply(x) as SymbolicTensor;
+  x = tfl.layers
+    .dense({ units: options.embeddingSize, kernelInitializer: options.initializer, name: `${prefix}_fc` })
+    .apply(x) as SymbolicTensor;
+  return batchNorm(x, `${prefix}${FIXED_SCALE_SUFFIX}`);
+}
+
+/**
+ * Marks γ of every `*_features` BN as non-trainable. Per-weight trainability is not part of a
+ * saved `model.json`, so builders call this and so does `loadBackbone`. Returns the model.
+ */
+export function freezeFeatureScale<M extends tfl.LayersModel>(model: M): M {
+  for (const layer of model.layers) {
+    if (layer.name.endsWith(FIXED_SCALE_SUFFIX) && layer.getClassName() === 'BatchNormalization') {
+      for (const weight of layer.weights) {
+        if (weight.originalName.endsWith('/gamma')) weight.trainable = false;
+      }
+    }
+  }
+  return model;
+}
