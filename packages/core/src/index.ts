@@ -1,3 +1,22 @@
-export { ArcfaceError, InvalidArgumentError, ShapeMismatchError } from './errors';
+export {
+  ArcfaceError,
+  DegenerateInputError,
+  EmptyInputError,
+  InvalidArgumentError,
+  NotANumberError,
+  ShapeMismatchError,
+} from './errors';
 export { l2Normalize, l2Norm } from './normalize';
 export { ACOS_GRADIENT_EPSILON, safeAcos, cosineMatrix, angleMatrix, toDegrees } from './angles';
+export { arange, accuracyThresholds, valThresholds } from './arange';
+export { kFoldRanges, type FoldRange } from './k-fold';
+export {
+  evaluateVerification,
+  type VerificationFold,
+  type VerificationOptions,
+  type VerificationResult,
+} from './evaluate-verification';
+export { tarAtFar, type TarAtFarFold, type TarAtFarOptions, type TarAtFarResult } from './tar-at-far';
+export { rocAuc, type RocAucOptions } from './roc-auc';
+export { verificationDistances } from './verification-distances';
+export { flipSumEmbeddings } from './flip-sum';
