@@ -85,4 +85,10 @@ export interface MarginFn<Name extends string = string, Options extends MarginOp
    * Returns a scalar; absent means none.
    */
   regularizer?(context: MarginContext): tf.Scalar;
+
+  /**
+   * Angles θ in (0, π) where the formula changes branch or turns (π − m for ArcFace, π/2 for
+   * `easy`, kπ/m for SphereFace). Optional; `checkMargin` samples on both sides of each.
+   */
+  boundaries?(step?: number): readonly number[];
 }

@@ -1,0 +1,28 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Mean softmax cross-entropy of `logits` [B, C] against one-hot rows, and the log-sum-exp per
+ * row (kept for the backward pass). Stable at s = 64, where logits reach ±64 and exp(64)
+ * overflows float32's comfort: the row maximum is subtracted before exp.
+ * No tidy: call inside one.
+ */
+export function crossEntropyForward(logits: tf.Tensor2D, onehot: tf.Tensor2D): { loss: tf.Scalar; logSumExp: tf.Tensor2D } {
+  const rowMax = tf.max(logits, 1, true);
+  const logSumExp = tf.add(tf.log(tf.sum(tf.exp(tf.sub(logits, rowMax)), 1, true)), rowMax) as tf.Tensor2D;
+  const targetLogits = tf.sum(tf.mul(logits, onehot), 1, true);
+  return { loss: tf.mean(tf.sub(logSumExp, targetLogits)) as tf.Scalar, logSumExp };
+}
+
+/**
+ * dL/dlogits of the mean cross-entropy, scaled by the upstream gradient `dy`:
+ * (softmax(logits) − onehot) · dy / B. No tidy: call inside one.
+ */
+export function crossEntropyBackward(
+  logits: tf.Tensor2D,
+  logSumExp: tf.Tensor2D,
+  onehot: tf.Tensor2D,
+  dy: tf.Tensor,
+): tf.Tensor2D {
+  const probabilities = tf.exp(tf.sub(logits, logSumExp));
+  return tf.mul(tf.sub(probabilities, onehot), tf.div(dy, logits.shape[0])) as tf.Tensor2D;
+}
