@@ -31,8 +31,8 @@ export const PLOT_CONFIG: Config = {
 };
 
 /** Default chart body size in pixels. */
-export const PLOT_WIDTH = 480;
-export const PLOT_HEIGHT = 300;
+export const PLOT_WIDTH = 400;
+export const PLOT_HEIGHT = 280;
 
 /**
  * A colour scale that keeps the callers' series order, so the same names get the same colours

@@ -35,7 +35,7 @@ export function thetaDistributionSpec(series: readonly ThetaSeries[], options: {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     config: PLOT_CONFIG,
-    title: options.title ?? 'Target angle θ_y over training (line: mean, band: 10th–90th percentile)',
+    title: { text: options.title ?? 'Target angle θ_y over training', subtitle: 'line: mean; band: 10th to 90th percentile' },
     width: PLOT_WIDTH,
     height: PLOT_HEIGHT,
     data: { values },

@@ -1,0 +1,114 @@
+import type { JsonValue } from '@arcface/margins';
+
+import type { ThetaSnapshot } from '../plots/theta-distribution';
+
+/** A margin as saved: `createMargin(name, options)` rebuilds it. */
+export interface MarginSpec {
+  readonly name: string;
+  readonly options: { readonly [key: string]: JsonValue | undefined };
+}
+
+/** The paper's Table 3 statistics, in degrees. */
+export interface AngleStatisticsDegrees {
+  /** Mean angle between each class centre W_j and the centre of its class's features. */
+  readonly wEc: number;
+  /** Mean over centres of the smallest angle to another centre. */
+  readonly wInter: number;
+  /** Mean angle from each feature to its class's feature centre. */
+  readonly intra: number;
+  /** Mean over classes of the smallest angle between feature centres. */
+  readonly inter: number;
+}
+
+/** Pair verification of one model on held-out identities (insightface's protocol). */
+export interface VerificationSummary {
+  readonly pairs: number;
+  readonly samePairs: number;
+  readonly folds: number;
+  /** Mean and standard deviation (ddof 0) of the held-out-fold accuracies. */
+  readonly accuracy: { readonly mean: number; readonly std: number };
+  /** Each fold's threshold (squared L2) and held-out accuracy. */
+  readonly foldResults: ReadonlyArray<{ readonly threshold: number; readonly accuracy: number }>;
+  /** TAR at the requested FAR, mean and std over folds, and the FAR reached. */
+  readonly tarAtFar: { readonly targetFar: number; readonly tar: { readonly mean: number; readonly std: number }; readonly far: number };
+  readonly auc: number;
+  /** ROC points (FPR, TPR per threshold, averaged over the held-out folds). */
+  readonly roc: { readonly fpr: readonly number[]; readonly tpr: readonly number[] };
+}
+
+/** One trained margin: how training went and how the model verifies unseen identities. */
+export interface MarginRunReport {
+  /** Display name, e.g. `ArcFace`. */
+  readonly label: string;
+  readonly margin: MarginSpec;
+  readonly training: {
+    readonly steps: number;
+    readonly batchSize: number;
+    readonly durationMs: number;
+    /** Loss per logged step. */
+    readonly loss: ReadonlyArray<{ readonly step: number; readonly loss: number }>;
+    /** Target angle θ_y (degrees) summaries over training. */
+    readonly theta: readonly ThetaSnapshot[];
+  };
+  readonly verification: VerificationSummary;
+  /** Table 3 statistics on the training identities (features and trained class centres). */
+  readonly angles: AngleStatisticsDegrees;
+  /** Intra and Inter on the held-out identities (no class centres exist for them). */
+  readonly heldOutAngles: { readonly intra: number; readonly inter: number };
+}
+
+/** One side of the toy experiment. */
+export interface ToyPanelReport {
+  readonly label: string;
+  readonly margin: MarginSpec;
+  readonly features: ReadonlyArray<{ readonly x: number; readonly y: number; readonly label: number }>;
+  readonly centers: ReadonlyArray<{ readonly x: number; readonly y: number; readonly label: number }>;
+  /** Smallest geodesic gap between neighbouring classes on the circle, degrees (negative: overlap). */
+  readonly gapDegrees: number;
+  /** Mean angle of features to their class's feature direction, degrees. */
+  readonly intraDegrees: number;
+  /** Share of training samples whose nearest class centre is their own. */
+  readonly accuracy: number;
+}
+
+export interface ToyReport {
+  readonly identities: number;
+  readonly samplesPerIdentity: number;
+  readonly steps: number;
+  readonly panels: readonly ToyPanelReport[];
+}
+
+/** Everything a demo run measured; `report.json` holds exactly this. */
+export interface DemoReport {
+  readonly format: 'arcface-demo-report';
+  readonly version: 1;
+  readonly createdAt: string;
+  readonly durationMs: number;
+  readonly command: string;
+  readonly environment: {
+    readonly backend: string;
+    readonly backendNote?: string;
+    readonly node: string;
+    readonly platform: string;
+    readonly cpus: number;
+    readonly cpuModel: string;
+  };
+  readonly dataset: {
+    readonly source: string;
+    readonly imageShape: readonly [number, number, number];
+    readonly trainIdentities: number;
+    readonly trainImages: number;
+    readonly heldOutIdentities: number;
+    readonly heldOutImages: number;
+  };
+  readonly settings: {
+    readonly quick: boolean;
+    readonly backbone: { readonly name: string; readonly options: { readonly [key: string]: JsonValue | undefined } };
+    readonly steps: number;
+    readonly batchSize: number;
+    readonly optimizer: { readonly [key: string]: JsonValue | undefined };
+    readonly seed: number;
+  };
+  readonly runs: readonly MarginRunReport[];
+  readonly toy?: ToyReport;
+}
