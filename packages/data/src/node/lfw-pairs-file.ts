@@ -1,0 +1,29 @@
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MissingFileError } from '../errors';
+import { type LfwPairs, lfwImagePath, parseLfwPairs } from '../pairs/lfw-pairs';
+
+/**
+ * Reads LFW's `pairs.txt`. With `imagesDir`, every image it names
+ * (`imagesDir/name/name_%04d.jpg`) must exist, or {@link MissingFileError} lists the missing ones.
+ *
+ * @example
+ * const { pairs, folds } = await readLfwPairs('lfw/pairs.txt', { imagesDir: 'lfw/images' });
+ */
+export async function readLfwPairs(pairsPath: string, options: { imagesDir?: string } = {}): Promise<LfwPairs> {
+  const text = await readFile(pairsPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') throw new MissingFileError([pairsPath]);
+    throw error;
+  });
+  const parsed = parseLfwPairs(text);
+  if (options.imagesDir !== undefined) {
+    const dir = options.imagesDir;
+    const paths = [...new Set(parsed.pairs.flatMap((p) => [lfwImagePath(p.first), lfwImagePath(p.second)]))];
+    const missing: string[] = [];
+    for (const rel of paths) {
+      await access(join(dir, rel)).catch(() => missing.push(join(dir, rel)));
+    }
+    if (missing.length > 0) throw new MissingFileError(missing);
+  }
+  return parsed;
+}

@@ -1,0 +1,26 @@
+/** A Python tuple, kept apart from lists so callers can tell `(a, b)` from `[a, b]`. */
+export class PickleTuple {
+  constructor(readonly items: readonly PickleValue[]) {}
+}
+
+/** A Python set or frozenset read from a pickle. */
+export class PickleSet {
+  constructor(readonly items: PickleValue[]) {}
+}
+
+/**
+ * The data a data-only pickle can hold: None → null, bool, int (number, or bigint beyond 2^53),
+ * float, str (JS string), bytes and Python 2 `str` (Uint8Array: undecoded, as
+ * `pickle.load(f, encoding='bytes')`), list (array), tuple, dict (Map), set.
+ */
+export type PickleValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | PickleValue[]
+  | PickleTuple
+  | PickleSet
+  | Map<PickleValue, PickleValue>;
