@@ -20,3 +20,4 @@ export { tarAtFar, type TarAtFarFold, type TarAtFarOptions, type TarAtFarResult 
 export { rocAuc, type RocAucOptions } from './roc-auc';
 export { verificationDistances } from './verification-distances';
 export { flipSumEmbeddings } from './flip-sum';
+export { hypersphereStatistics, type HypersphereStatistics } from './hypersphere-statistics';
