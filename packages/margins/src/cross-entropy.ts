@@ -26,3 +26,26 @@ export function crossEntropyBackward(
   const probabilities = tf.exp(tf.sub(logits, logSumExp));
   return tf.mul(tf.sub(probabilities, onehot), tf.div(dy, logits.shape[0])) as tf.Tensor2D;
 }
+
+/**
+ * Mean softmax cross-entropy of `logits` [B, C] against int32 `labels` [B], as one
+ * `tf.customGrad` with the closed-form backward pass (no gradient registry needed).
+ */
+export function crossEntropyLoss(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  const classes = logits.shape[1];
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [z, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    const onehot = tf.cast(tf.oneHot(labels, classes), 'float32') as tf.Tensor2D;
+    const { loss, logSumExp } = crossEntropyForward(z, onehot);
+    save([z, logSumExp]);
+    return {
+      value: loss,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [savedLogits, savedLse] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const hot = tf.cast(tf.oneHot(labels, classes), 'float32') as tf.Tensor2D;
+        return crossEntropyBackward(savedLogits, savedLse, hot, dy);
+      },
+    };
+  });
+  return op(logits) as tf.Scalar;
+}

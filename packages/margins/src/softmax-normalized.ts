@@ -3,7 +3,7 @@ import { defineMargin } from './define-margin';
 import type { MarginInput } from './define-margin';
 
 /** `softmax-normalized` has no options of its own. */
-export type SoftmaxNormalizedOwnOptions = Record<string, never>;
+export type SoftmaxNormalizedOwnOptions = Record<never, never>;
 
 /** Options `createMargin('softmax-normalized', …)` accepts: `s` and `gradient`. */
 export type SoftmaxNormalizedOptions = MarginInput<SoftmaxNormalizedOwnOptions>;
