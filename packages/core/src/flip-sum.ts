@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeMismatchError } from './errors';
 import { l2Normalize } from './normalize';
-import { normalizeRow } from './verification-distances';
+import { normalizeRow } from './normalize-row';
 import { toRows } from './validate';
 
 /**

@@ -21,3 +21,4 @@ export { rocAuc, type RocAucOptions } from './roc-auc';
 export { verificationDistances } from './verification-distances';
 export { flipSumEmbeddings } from './flip-sum';
 export { hypersphereStatistics, type HypersphereStatistics } from './hypersphere-statistics';
+export { mapAtR, precisionAtOne, retrievalMetrics, type RetrievalMetrics } from './retrieval-metrics';

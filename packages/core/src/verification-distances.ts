@@ -1,15 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeMismatchError } from './errors';
 import { l2Normalize } from './normalize';
+import { normalizeRow } from './normalize-row';
 import { toRows } from './validate';
-
-/** Scales a float64 row to unit length; a zero row stays zero (as scikit-learn's `normalize` leaves it). */
-export function normalizeRow(row: Float64Array): Float64Array {
-  let sq = 0;
-  for (const v of row) sq += v * v;
-  const norm = Math.sqrt(sq);
-  return norm === 0 ? row.slice() : row.map((v) => v / norm);
-}
 
 /**
  * Squared L2 distance between the L2-normalised rows of `a` and `b`, pair by pair: insightface's
