@@ -89,9 +89,10 @@ describe('estimateSimilarityTransform', () => {
         }
         const [[a, , tx], [b, , ty]] = m;
         const e = 1e-3;
-        const other = similarity(1, 0, tx + e * dx, ty + e * dy).map((row, r) =>
-          r === 0 ? [a + e * da, -(b + e * db), row[2]] : [b + e * db, a + e * da, row[2]],
-        ) as unknown as AffineMatrix;
+        const other: AffineMatrix = [
+          [a + e * da, -(b + e * db), tx + e * dx],
+          [b + e * db, a + e * da, ty + e * dy],
+        ];
         const base = residual(m, s, d);
         expect(residual(other, s, d)).toBeGreaterThanOrEqual(base - 1e-9 * (1 + base));
       }),
