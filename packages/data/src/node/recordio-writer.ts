@@ -6,6 +6,7 @@ import { packRecordPayload, type RecordIOItemInput } from '../recordio/ir-header
 import { defaultIdxPath } from './open-recordio';
 
 const FLUSH_AT = 1 << 20;
+const UTF8 = new TextEncoder();
 
 /** Buffers writes to a file handle in 1 MiB blocks. */
 class BufferedFile {
@@ -72,7 +73,7 @@ export class RecordIOWriter {
     if (this.keys.has(key)) throw new InvalidArgumentError(`record key ${key} written twice`);
     this.keys.add(key);
     const framed = encodeRecord(record instanceof Uint8Array ? record : packRecordPayload(record));
-    await this.idx.write(new TextEncoder().encode(`${key}\t${this.offset}\n`));
+    await this.idx.write(UTF8.encode(`${key}\t${this.offset}\n`));
     await this.rec.write(framed);
     this.offset += framed.length;
   }

@@ -259,9 +259,13 @@ async function detectLayout(
   imageKeys.sort((x, y) => x - y);
   identityKeys.sort((x, y) => x - y);
   const identities: IdentityRange[] = [];
-  for (const key of identityKeys) {
-    const item = (await readItem(key)) as RecordIOItem;
-    const label = item.label;
+  // Identity records are tiny: read them many at a time so file reads overlap.
+  const items: RecordIOItem[] = [];
+  for (let i = 0; i < identityKeys.length; i += 256) {
+    items.push(...((await Promise.all(identityKeys.slice(i, i + 256).map(readItem))) as RecordIOItem[]));
+  }
+  for (const [i, key] of identityKeys.entries()) {
+    const label = (items[i] as RecordIOItem).label;
     const start = typeof label === 'number' ? undefined : label[0];
     const end = typeof label === 'number' ? undefined : label[1];
     if (start === undefined || end === undefined || !Number.isInteger(start) || !Number.isInteger(end) || end < start) {
@@ -270,6 +274,10 @@ async function detectLayout(
     identities.push([start, end]);
   }
   await refineIdentityRanges(identities, readItem);
+  // The image keys end where the identity records begin: the last range cannot reach past it.
+  const firstIdentityKey = identityKeys[0];
+  const last = identities[identities.length - 1];
+  if (last !== undefined && firstIdentityKey !== undefined && last[1] > firstIdentityKey) identities[identities.length - 1] = [last[0], firstIdentityKey];
   return { imageKeys, identities, header0 };
 }
 
