@@ -1,1 +1,17 @@
-export {};
+export { selectBackend, type SelectBackendOptions } from './selection/select-backend';
+export { describeBackendSelection } from './selection/describe-backend-selection';
+export { probeBackend } from './selection/probe-backend';
+export {
+  BACKEND_NAMES,
+  type BackendName,
+  type BackendSelection,
+  type CandidateReport,
+  type CandidateStatus,
+  type ModuleImporter,
+} from './selection/backend-selection';
+export {
+  registerWasmTrainingKernels,
+  type WasmTrainingKernelOptions,
+  type WasmTrainingKernels,
+} from './wasm/register-wasm-training-kernels';
+export { NoBackendAvailableError, UnknownBackendError, UnsupportedConvolutionError, WasmBackendMissingError } from './errors';

@@ -1,0 +1,32 @@
+import { ArcfaceError } from '@arcface/core';
+
+/** A backend name that no candidate list knows. */
+export class UnknownBackendError extends ArcfaceError {
+  constructor(name: string, known: readonly string[]) {
+    super('ERR_UNKNOWN_BACKEND', `unknown backend '${name}'; known: ${known.join(', ')}`);
+  }
+}
+
+/** Every candidate was skipped or failed its probe: nothing can run tensors. */
+export class NoBackendAvailableError extends ArcfaceError {
+  constructor(details: string) {
+    super('ERR_NO_BACKEND', `no TensorFlow.js backend could be set up:\n${details}`);
+  }
+}
+
+/** `registerWasmTrainingKernels()` was called before `@tensorflow/tfjs-backend-wasm` registered its kernels. */
+export class WasmBackendMissingError extends ArcfaceError {
+  constructor(kernel: string) {
+    super(
+      'ERR_WASM_BACKEND_MISSING',
+      `the wasm kernel '${kernel}' is not registered: import '@tensorflow/tfjs-backend-wasm' before registering the training kernels`,
+    );
+  }
+}
+
+/** A convolution attribute the training kernels do not support (e.g. NCHW layout). */
+export class UnsupportedConvolutionError extends ArcfaceError {
+  constructor(message: string) {
+    super('ERR_UNSUPPORTED_CONVOLUTION', message);
+  }
+}

@@ -1,0 +1,31 @@
+/** The engines `selectBackend` knows, in the words of this package (not tfjs' backend names). */
+export const BACKEND_NAMES = ['tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** What happened to one candidate. */
+export type CandidateStatus = 'chosen' | 'skipped' | 'failed';
+
+export interface CandidateReport {
+  readonly name: BackendName;
+  readonly status: CandidateStatus;
+  /**
+   * Why, in words a person can act on: the missing package and the command that installs it,
+   * the adapter that was not found, the probe's error, or that an earlier candidate won.
+   */
+  readonly reason: string;
+}
+
+/** The outcome of `selectBackend`: what runs tensors now, and why each other candidate does not. */
+export interface BackendSelection {
+  /** The chosen candidate. */
+  readonly name: BackendName;
+  /** The tfjs backend now active (`tf.getBackend()`), e.g. 'tensorflow', 'webgpu', 'wasm'. */
+  readonly chosen: string;
+  /** 'node' or 'browser': which candidate list applied. */
+  readonly environment: 'node' | 'browser';
+  /** Every candidate in the order tried. */
+  readonly candidates: readonly CandidateReport[];
+}
+
+/** Loads a module by name; tests inject fakes, bundler users may pass their own. */
+export type ModuleImporter = (specifier: string) => Promise<unknown>;

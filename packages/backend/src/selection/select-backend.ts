@@ -1,0 +1,111 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { NoBackendAvailableError, UnknownBackendError } from '../errors';
+import { BACKEND_NAMES, type BackendName, type BackendSelection, type CandidateReport, type ModuleImporter } from './backend-selection';
+import { CandidateSkipped, errorMessage, type Candidate } from './candidate';
+import { BROWSER_CANDIDATES, NODE_CANDIDATES } from './candidates';
+import { describeBackendSelection } from './describe-backend-selection';
+import { probeBackend } from './probe-backend';
+
+export interface SelectBackendOptions {
+  /** Tried first, in this order, before the rest of the default order. */
+  readonly prefer?: BackendName | readonly BackendName[];
+  /** The whole list to try, in order (default: tensorflow, webgpu, wasm, cpu in Node; webgpu, webgl, wasm, cpu in a browser). */
+  readonly candidates?: readonly BackendName[];
+  /**
+   * Run a tiny convolution training step on each candidate before choosing it (default true),
+   * or a probe of your own.
+   */
+  readonly probe?: boolean | ((backend: string) => Promise<void>);
+  /** How modules are loaded (default: dynamic `import()`). Tests inject fakes here. */
+  readonly importer?: ModuleImporter;
+  /** 'node' or 'browser'; detected when absent. */
+  readonly environment?: 'node' | 'browser';
+  /** Register the wasm training kernels when wasm is chosen (default true). */
+  readonly wasmTrainingKernels?: boolean;
+  /** Prefix the browser fetches tfjs' .wasm files from (`setWasmPaths`). */
+  readonly wasmPaths?: string;
+}
+
+// The specifier is a variable, so bundlers leave the optional packages out of browser builds.
+const defaultImporter: ModuleImporter = (specifier) => import(/* @vite-ignore */ /* webpackIgnore: true */ specifier);
+
+function detectEnvironment(): 'node' | 'browser' {
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return proc?.versions?.node !== undefined && typeof (globalThis as { window?: unknown }).window === 'undefined' ? 'node' : 'browser';
+}
+
+function order(defaults: readonly Candidate[], options: SelectBackendOptions): Candidate[] {
+  const byName = new Map(defaults.map((c) => [c.name, c] as const));
+  const check = (name: string): BackendName => {
+    if (!(BACKEND_NAMES as readonly string[]).includes(name)) throw new UnknownBackendError(name, BACKEND_NAMES);
+    return name as BackendName;
+  };
+  const base = (options.candidates ?? defaults.map((c) => c.name)).map(check);
+  const preferred = (options.prefer === undefined ? [] : typeof options.prefer === 'string' ? [options.prefer] : options.prefer).map(check);
+  const names = [...new Set([...preferred, ...base])];
+  return names.map((name) => {
+    const candidate = byName.get(name);
+    if (candidate === undefined) throw new UnknownBackendError(name, [...byName.keys()]);
+    return candidate;
+  });
+}
+
+/**
+ * Picks, prepares and activates the fastest TensorFlow.js backend that works here. Each
+ * candidate is optional (loaded by dynamic import), probed with a tiny convolution training
+ * step, and reported: the first that passes is chosen, and every other one says why not.
+ *
+ * Node order: `tensorflow` (tfjs-node-gpu, then tfjs-node), `webgpu` (Dawn through the
+ * `webgpu` package), `wasm` (with this package's training kernels), `cpu`.
+ * Browser order: `webgpu`, `webgl`, `wasm`, `cpu`.
+ *
+ * @example
+ * ```ts
+ * const selection = await selectBackend({ prefer: 'wasm' });
+ * console.log(describeBackendSelection(selection));
+ * // backend: wasm (tfjs 'wasm') …
+ * ```
+ * @throws {NoBackendAvailableError} when every candidate was skipped or failed.
+ * @throws {UnknownBackendError} for a name outside tensorflow, webgpu, webgl, wasm, cpu.
+ */
+export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendSelection> {
+  const environment = options.environment ?? detectEnvironment();
+  const candidates = order(environment === 'node' ? NODE_CANDIDATES : BROWSER_CANDIDATES, options);
+  const context = {
+    importer: options.importer ?? defaultImporter,
+    wasmTrainingKernels: options.wasmTrainingKernels ?? true,
+    ...(options.wasmPaths === undefined ? {} : { wasmPaths: options.wasmPaths }),
+  };
+  const probe = options.probe === false ? undefined : typeof options.probe === 'function' ? options.probe : probeBackend;
+  const reports: CandidateReport[] = [];
+  let chosen: { name: BackendName; backend: string } | undefined;
+
+  for (const candidate of candidates) {
+    if (chosen !== undefined) {
+      reports.push({ name: candidate.name, status: 'skipped', reason: `not tried: ${chosen.name} came first and works` });
+      continue;
+    }
+    try {
+      const backend = await candidate.prepare(context);
+      const started = Date.now();
+      if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') failed to initialise it`);
+      await tf.ready();
+      if (probe !== undefined) await probe(backend);
+      const ms = Date.now() - started;
+      chosen = { name: candidate.name, backend };
+      reports.push({
+        name: candidate.name,
+        status: 'chosen',
+        reason: probe === undefined ? `initialised (not probed) in ${ms} ms` : `ran a conv training step (forward + backward) correctly, set up in ${ms} ms`,
+      });
+    } catch (error) {
+      if (error instanceof CandidateSkipped) reports.push({ name: candidate.name, status: 'skipped', reason: error.message });
+      else reports.push({ name: candidate.name, status: 'failed', reason: errorMessage(error) });
+    }
+  }
+
+  if (chosen === undefined) {
+    throw new NoBackendAvailableError(describeBackendSelection({ name: 'cpu', chosen: 'none', environment, candidates: reports }));
+  }
+  return { name: chosen.name, chosen: chosen.backend, environment, candidates: reports };
+}

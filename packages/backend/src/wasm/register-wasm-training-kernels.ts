@@ -1,0 +1,109 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { WasmBackendMissingError } from '../errors';
+import { conv2dBackpropFilter } from './conv2d-backprop-filter';
+import { conv2dBackpropInput } from './conv2d-backprop-input';
+import { depthwiseBackpropFilter } from './depthwise-backprop-filter';
+import { depthwiseBackpropInput } from './depthwise-backprop-input';
+import { makeFastBatchMatMul, makeFastFusedMatMul } from './fast-mat-mul';
+
+export interface WasmTrainingKernelOptions {
+  /**
+   * Also replace stock wasm kernels that exist but are slow on the training path:
+   * `Conv2DBackpropInput` (a scalar loop) and `BatchMatMul` / `_FusedMatMul` with a
+   * transposed operand. Default true.
+   */
+  readonly replaceSlowKernels?: boolean;
+}
+
+export interface WasmTrainingKernels {
+  /** Kernel names now served by this package for the 'wasm' backend. */
+  readonly kernels: readonly string[];
+  /** Restores the kernels that were registered before (or removes the added ones). */
+  unregister(): void;
+}
+
+const BACKEND = 'wasm';
+const STATE_KEY = Symbol.for('@arcface/backend/wasm-training-kernels');
+
+interface RegistryState {
+  active?: WasmTrainingKernels;
+}
+
+function state(): RegistryState {
+  const holder = globalThis as unknown as Record<symbol, RegistryState | undefined>;
+  holder[STATE_KEY] ??= {};
+  return holder[STATE_KEY];
+}
+
+const MISSING: ReadonlyArray<[string, tf.KernelFunc]> = [
+  [tf.Conv2DBackpropFilter, conv2dBackpropFilter as tf.KernelFunc],
+  [tf.DepthwiseConv2dNativeBackpropInput, depthwiseBackpropInput as tf.KernelFunc],
+  [tf.DepthwiseConv2dNativeBackpropFilter, depthwiseBackpropFilter as tf.KernelFunc],
+];
+
+/**
+ * Makes the wasm backend able to train convolutional networks: registers the gradient
+ * kernels that `@tensorflow/tfjs-backend-wasm` 4.22 lacks (`Conv2DBackpropFilter`,
+ * `DepthwiseConv2dNativeBackpropInput`, `DepthwiseConv2dNativeBackpropFilter`), built from
+ * its XNNPACK convolutions and matrix products, and (by default) replaces the slow
+ * `Conv2DBackpropInput` and transposed-operand `BatchMatMul` / `_FusedMatMul`.
+ *
+ * Call it once, after importing `@tensorflow/tfjs-backend-wasm`; nothing is registered at
+ * import time. A second call returns the first registration.
+ *
+ * @example
+ * ```ts
+ * import '@tensorflow/tfjs-backend-wasm';
+ * import { registerWasmTrainingKernels } from '@arcface/backend';
+ * const kernels = registerWasmTrainingKernels();
+ * await tf.setBackend('wasm');
+ * // … train …
+ * kernels.unregister();
+ * ```
+ */
+export function registerWasmTrainingKernels(options: WasmTrainingKernelOptions = {}): WasmTrainingKernels {
+  const current = state();
+  if (current.active !== undefined) return current.active;
+  const replaceSlow = options.replaceSlowKernels ?? true;
+
+  const batchMatMul = tf.getKernel(tf.BatchMatMul, BACKEND);
+  if (batchMatMul === undefined) throw new WasmBackendMissingError(tf.BatchMatMul);
+
+  const plan: Array<[string, tf.KernelFunc]> = [...MISSING];
+  if (replaceSlow) {
+    plan.push([tf.BatchMatMul, makeFastBatchMatMul(batchMatMul.kernelFunc)]);
+    const fused = tf.getKernel(tf._FusedMatMul, BACKEND);
+    if (fused !== undefined) plan.push([tf._FusedMatMul, makeFastFusedMatMul(fused.kernelFunc)]);
+    plan.push([tf.Conv2DBackpropInput, conv2dBackpropInput as tf.KernelFunc]);
+  }
+
+  const previous = new Map<string, tf.KernelConfig | undefined>();
+  for (const [kernelName, kernelFunc] of plan) {
+    const existing = tf.getKernel(kernelName, BACKEND);
+    previous.set(kernelName, existing);
+    // Unregister first: tfjs warns, and keeps going, when a name is registered twice.
+    if (existing !== undefined) tf.unregisterKernel(kernelName, BACKEND);
+    // A replaced kernel keeps its setup: the stock wasm kernels bind their C entry points there.
+    tf.registerKernel({
+      kernelName,
+      backendName: BACKEND,
+      kernelFunc,
+      ...(existing?.setupFunc === undefined ? {} : { setupFunc: existing.setupFunc }),
+      ...(existing?.disposeFunc === undefined ? {} : { disposeFunc: existing.disposeFunc }),
+    });
+  }
+
+  const registration: WasmTrainingKernels = {
+    kernels: plan.map(([name]) => name),
+    unregister() {
+      if (state().active !== registration) return;
+      for (const [kernelName, config] of previous) {
+        tf.unregisterKernel(kernelName, BACKEND);
+        if (config !== undefined) tf.registerKernel(config);
+      }
+      state().active = undefined;
+    },
+  };
+  current.active = registration;
+  return registration;
+}
