@@ -46,7 +46,10 @@ export const additiveAngular = defineMargin<'additive-angular', AdditiveAngularO
     // cos θ > threshold ⇔ θ < π − m: the region where θ + m stays below π.
     const threshold = Math.cos(Math.PI - m);
     const mm = m * sinM;
-    const marginApplies = (c: number) => (boundary === 'easy' ? c > 0 : boundary === 'none' || c > threshold);
+    // thmm switches where insightface does (cos θ > th); reflect is continuous there and also
+    // takes the margin branch at cos θ = th, so that m = 0 stays the identity at θ = π.
+    const marginApplies = (c: number) =>
+      boundary === 'easy' ? c > 0 : boundary === 'none' || c > threshold || (boundary === 'reflect' && c === threshold);
 
     return {
       targetLogit(theta) {
@@ -72,7 +75,8 @@ export const additiveAngular = defineMargin<'additive-angular', AdditiveAngularO
           if (boundary === 'none') return shifted as tf.Tensor1D;
           if (boundary === 'easy') return tf.where(tf.greater(c, 0), shifted, c) as tf.Tensor1D;
           const fallback = boundary === 'thmm' ? tf.sub(c, mm) : tf.sub(-2, shifted);
-          return tf.where(tf.greater(c, threshold), shifted, fallback) as tf.Tensor1D;
+          const inside = boundary === 'thmm' ? tf.greater(c, threshold) : tf.greaterEqual(c, threshold);
+          return tf.where(inside, shifted, fallback) as tf.Tensor1D;
         });
       },
       targetGradient(c) {
@@ -82,7 +86,8 @@ export const additiveAngular = defineMargin<'additive-angular', AdditiveAngularO
           if (boundary === 'none') return shifted as tf.Tensor1D;
           if (boundary === 'easy') return tf.where(tf.greater(c, 0), shifted, tf.onesLike(c)) as tf.Tensor1D;
           const fallback = boundary === 'thmm' ? tf.onesLike(c) : tf.neg(shifted);
-          return tf.where(tf.greater(c, threshold), shifted, fallback) as tf.Tensor1D;
+          const inside = boundary === 'thmm' ? tf.greater(c, threshold) : tf.greaterEqual(c, threshold);
+          return tf.where(inside, shifted, fallback) as tf.Tensor1D;
         });
       },
       boundaries() {

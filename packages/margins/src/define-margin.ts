@@ -23,17 +23,17 @@ export interface MarginFormula {
    * t for target cosines [B] as tfjs ops. Without it the margin evaluates `targetLogit` on the
    * host (a synchronous read of B values per call: fine on cpu and wasm, a stall on GPUs).
    */
-  target?(cosTarget: tf.Tensor1D, context: MarginContext): tf.Tensor1D;
+  target?(cosTarget: tf.Tensor1D, context: MarginContext): tf.Tensor;
   /**
    * dt/dc as tfjs ops, finite everywhere. With `target`, it gives the loss its closed-form
    * backward pass; a `target` without it is differentiated by tfjs autodiff, which needs the
    * gradient registry (`@tensorflow/tfjs` or `@tensorflow/tfjs-layers` loaded).
    */
-  targetGradient?(cosTarget: tf.Tensor1D, context: MarginContext): tf.Tensor1D;
+  targetGradient?(cosTarget: tf.Tensor1D, context: MarginContext): tf.Tensor;
   /** Angles where the formula changes branch, for `checkMargin`. */
   boundaries?(step: number): readonly number[];
   /** A general tensor form, for margins that move non-target logits; replaces the default. */
-  logits?(cosines: tf.Tensor2D, labels: tf.Tensor1D, context: MarginContext): tf.Tensor2D;
+  logits?(cosines: tf.Tensor2D, labels: tf.Tensor1D, context: MarginContext): tf.Tensor;
   /** An extra loss term (MagFace). */
   regularizer?(context: MarginContext): tf.Scalar;
 }
@@ -138,7 +138,7 @@ function buildMargin<Name extends string, Options extends MarginOptions & Common
   // Without a tensor formula, evaluate the scalar one on the host.
   const rawTarget =
     formula.target ??
-    ((c: tf.Tensor1D, context: MarginContext): tf.Tensor1D => {
+    ((c: tf.Tensor1D, context: MarginContext): tf.Tensor => {
       const values = c.dataSync();
       const step = stepOf(context);
       const out = new Float32Array(values.length);
@@ -160,7 +160,7 @@ function buildMargin<Name extends string, Options extends MarginOptions & Common
   const target = (cosTarget: tf.Tensor1D, context: MarginContext = {}): tf.Tensor1D => {
     if (gradient === 'exact' && rawGradient === undefined) {
       // Autodiff through the plugin's own ops.
-      return tf.tidy(() => rawTarget(cosTarget, context));
+      return tf.tidy(() => rawTarget(cosTarget, context)) as tf.Tensor1D;
     }
     const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const c = args[0] as tf.Tensor1D;
@@ -177,6 +177,9 @@ function buildMargin<Name extends string, Options extends MarginOptions & Common
     return op(cosTarget) as tf.Tensor1D;
   };
 
+  // A margin with its own `logits` moves more than the target column: a target-only tensor
+  // form synthesised from the scalar formula would misdescribe it, so it gets none.
+  const targetOnly = formula.logits === undefined || formula.target !== undefined;
   const margin: MarginFn<Name, Options> = {
     specificationVersion: MARGIN_SPEC_VERSION,
     name,
@@ -186,19 +189,19 @@ function buildMargin<Name extends string, Options extends MarginOptions & Common
     targetLogit: (theta: number, step = 0) => formula.targetLogit(theta, step),
     targetDerivative: (cosTheta: number, step = 0) =>
       formula.targetDerivative !== undefined ? formula.targetDerivative(cosTheta, step) : scalarDerivative(cosTheta, step),
-    target,
+    ...(targetOnly ? { target } : {}),
     logits: (cosines: tf.Tensor2D, labels: tf.Tensor1D, context: MarginContext = {}) =>
       tf.tidy(() =>
         formula.logits !== undefined
-          ? formula.logits(cosines, labels, context)
+          ? (formula.logits(cosines, labels, context) as tf.Tensor2D)
           : targetOnlyLogits(cosines, labels, scale, (c) => target(c, context)),
       ),
   };
-  if (rawGradient !== undefined) {
+  if (rawGradient !== undefined && targetOnly) {
     const exactGradient = rawGradient;
     Object.assign(margin, {
       targetGradient: (cosTarget: tf.Tensor1D, context: MarginContext = {}) =>
-        tf.tidy(() => exactGradient(cosTarget, context)),
+        tf.tidy(() => exactGradient(cosTarget, context)) as tf.Tensor1D,
     });
   }
   if (formula.boundaries !== undefined) {
