@@ -137,14 +137,18 @@ export async function retrievalMetrics(
   }
   const unit = toRows(embeddings, fn, 'embeddings').map(normalizeRow);
   n = unit.length;
+  // Plain loops: a callback per similarity (Float64Array.from) runs 2–3× slower in V8.
   rowsOf = async (start, size) =>
-    unit.slice(start, start + size).map((q) =>
-      Float64Array.from(unit, (row) => {
+    unit.slice(start, start + size).map((q) => {
+      const sims = new Float64Array(unit.length);
+      for (let j = 0; j < unit.length; j++) {
+        const row = unit[j] as Float64Array;
         let s = 0;
         for (let k = 0; k < q.length; k++) s += (q[k] as number) * (row[k] as number);
-        return s;
-      }),
-    );
+        sims[j] = s;
+      }
+      return sims;
+    });
   return score(n, rowsOf, await labelValues(labels, n, fn), fn);
 }
 
