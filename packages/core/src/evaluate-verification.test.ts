@@ -47,6 +47,8 @@ describe('evaluateVerification against insightface (golden verification.json)', 
         expect(fold.accuracy).toBe(g.test_accuracy);
       });
       expect(Math.abs(r.accuracy.mean - c.accuracy_mean)).toBeLessThanOrEqual(1e-12);
+      // Summed in numpy's pairwise order, the mean is in fact the same double.
+      expect(r.accuracy.mean).toBe(c.accuracy_mean);
       expect(Math.abs(r.accuracy.std - c.accuracy_std)).toBeLessThanOrEqual(1e-12);
       expect(r.tpr).toHaveLength(400);
       for (let j = 0; j < 400; j++) {

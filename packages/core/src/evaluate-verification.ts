@@ -45,7 +45,7 @@ export interface VerificationResult {
   tpr: Float64Array;
   /** FPR per threshold, averaged over the held-out folds. */
   fpr: Float64Array;
-  /** Exact ROC AUC over all pairs (see {@link rocAuc}). */
+  /** Exact ROC AUC over all pairs (see {@link rocAuc}); NaN when every pair is of one class. */
   auc: number;
   /**
    * TAR at `options.far` by insightface's protocol (see {@link tarAtFar}); null when the
