@@ -11,3 +11,4 @@ export { tokenize, MAX_EXPRESSION_LENGTH, type Token } from './tokenize';
 export { parseExpression, MAX_EXPRESSION_DEPTH, type ParseOptions } from './parse';
 export { compileExpression, variablesOf, type Bindings, type CompiledExpression } from './evaluate';
 export { formatExpression } from './format-expression';
+export { evaluateTensorExpression, type TensorBindings } from './tensor-expression';

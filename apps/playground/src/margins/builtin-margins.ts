@@ -10,7 +10,10 @@ const COS_EPSILON = 1e-6;
 type Scalar = (theta: number, step: number) => number;
 type Target = (cos: tf.Tensor1D, theta: tf.Tensor1D, step: number) => tf.Tensor;
 
-/** Builds a MarginFn from a float64 formula and its tensor twin. */
+/**
+ * Builds a MarginFn from a float64 formula and its tensor twin. Branches test with
+ * `greaterEqual`, the only tfjs comparison with a registered (zero) gradient.
+ */
 export function marginFromFormulas(
   name: string,
   options: MarginOptions & { s: number },
@@ -93,11 +96,11 @@ export function additiveAngular(options: MarginOptions = {}): MarginFn {
         case 'none':
           return t;
         case 'easy':
-          return tf.where(tf.greater(c, 0), t, c);
+          return tf.where(tf.greaterEqual(c, 0), t, c);
         case 'thmm':
-          return tf.where(tf.greater(c, threshold), t, tf.sub(c, mm));
+          return tf.where(tf.greaterEqual(c, threshold), t, tf.sub(c, mm));
         case 'reflect':
-          return tf.where(tf.greater(c, threshold), t, tf.sub(-2, t));
+          return tf.where(tf.greaterEqual(c, threshold), t, tf.sub(-2, t));
       }
     },
   );
@@ -151,7 +154,7 @@ export function combined(options: MarginOptions = {}): MarginFn {
     },
     (_c, theta) => {
       const u = tf.sub(tf.cos(tf.add(tf.mul(theta, m1), m2)), m3) as tf.Tensor1D;
-      return boundary === 'reflect' ? tf.where(tf.greater(theta, edge), tf.sub(2 * (-1 - m3), u), u) : u;
+      return boundary === 'reflect' ? tf.where(tf.greaterEqual(theta, edge), tf.sub(2 * (-1 - m3), u), u) : u;
     },
   );
 }

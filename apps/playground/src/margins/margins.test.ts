@@ -43,7 +43,7 @@ describe('registry and checkMargin', () => {
     expect(checkMargin(createMargin('additive-cosine')).ok).toBe(true);
     const none = checkMargin(createMargin('additive-angular', { m: 0.5, boundary: 'none' }));
     expect(none.ok).toBe(false);
-    const monotone = none.failures.find((f) => f.check === 'monotone');
+    const monotone = none.violations.find((f) => f.law === 'monotone');
     // cos(θ + m) turns upwards once θ + m passes π.
     expect(monotone?.theta).toBeGreaterThan(Math.PI - 0.5);
     expect(monotone?.theta).toBeLessThan(Math.PI - 0.5 + 0.01);

@@ -1,0 +1,56 @@
+import type { MarginOptions } from '@arcface/margins';
+import type { CustomMarginSpec } from '../custom/custom-margin';
+import type { ToyGeometry } from './toy-metrics';
+
+/** Backends the page can ask for; `auto` lets the chooser decide. */
+export type BackendRequest = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+
+export interface ToySideConfig {
+  readonly margin: string;
+  readonly options: MarginOptions;
+}
+
+/** Messages from the page to the training worker. */
+export type ToyCommand =
+  | { readonly type: 'init'; readonly backend: BackendRequest; readonly wasmBase: string }
+  | {
+      readonly type: 'configure';
+      readonly dimension: 2 | 3;
+      readonly sides: readonly [ToySideConfig, ToySideConfig];
+      readonly custom: readonly CustomMarginSpec[];
+      readonly seed: number;
+    }
+  | { readonly type: 'start' }
+  | { readonly type: 'pause' }
+  | { readonly type: 'reset' };
+
+export interface BackendReport {
+  readonly name: string;
+  readonly reason: string;
+  /** One line per candidate tried: why it was taken or skipped. */
+  readonly attempts: readonly string[];
+}
+
+export interface ToySideSnapshot {
+  readonly margin: string;
+  /** Losses of the steps since the last snapshot. */
+  readonly losses: readonly number[];
+  /** Unit features of the evaluation images, `count × dimension`. */
+  readonly points: Float32Array;
+  /** Unit class centres, `identities × dimension`. */
+  readonly centers: Float32Array;
+  readonly geometry: ToyGeometry;
+}
+
+/** Messages from the worker to the page. */
+export type ToyEvent =
+  | { readonly type: 'backend'; readonly report: BackendReport }
+  | { readonly type: 'ready'; readonly labels: Int32Array; readonly dimension: 2 | 3 }
+  | {
+      readonly type: 'progress';
+      readonly step: number;
+      readonly running: boolean;
+      readonly stepsPerSecond: number;
+      readonly sides: readonly [ToySideSnapshot, ToySideSnapshot];
+    }
+  | { readonly type: 'error'; readonly message: string; readonly code?: string };

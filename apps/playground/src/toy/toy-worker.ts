@@ -1,0 +1,166 @@
+/// <reference lib="webworker" />
+// The toy experiment's training loop, off the page's main thread: TensorFlow.js runs here, the
+// page only draws the snapshots this worker posts.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { chooseBackend } from '../backend/choose-backend';
+import { customMarginFactory } from '../custom/custom-margin';
+import { createMargin, registerMargin } from '../margins';
+import { createToyFaces, mulberry32, type ToyFaces } from './toy-faces';
+import { measureToyGeometry } from './toy-metrics';
+import { ToyModel } from './toy-model';
+import type { ToyCommand, ToyEvent, ToySideSnapshot } from './toy-protocol';
+
+const IDENTITIES = 8;
+const IMAGES_PER_IDENTITY = 64;
+const EVAL_PER_IDENTITY = 24;
+const IMAGE_SIZE = 16;
+const BATCH = 64;
+const HIDDEN = 64;
+/** Training stops by itself here; the geometry has settled long before. */
+const MAX_STEPS = 3000;
+/** How often the page gets a snapshot. */
+const SNAPSHOT_MS = 120;
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const post = (event: ToyEvent, transfer: Transferable[] = []): void => scope.postMessage(event, transfer);
+
+let ready: Promise<void> | undefined;
+let faces: ToyFaces | undefined;
+let inputs: tf.Tensor2D | undefined;
+let evalInputs: tf.Tensor2D | undefined;
+let evalLabels: Int32Array | undefined;
+let models: [ToyModel, ToyModel] | undefined;
+let pending: [number[], number[]] = [[], []];
+let step = 0;
+let running = false;
+let loopActive = false;
+let pickBatch: () => number = Math.random;
+let dimension: 2 | 3 = 2;
+const unregister = new Map<string, () => void>();
+
+scope.onmessage = (message: MessageEvent<ToyCommand>) => {
+  handle(message.data).catch((error: unknown) => {
+    running = false;
+    const code = (error as { code?: unknown }).code;
+    post({ type: 'error', message: error instanceof Error ? error.message : String(error), ...(typeof code === 'string' ? { code } : {}) });
+  });
+};
+
+async function handle(command: ToyCommand): Promise<void> {
+  switch (command.type) {
+    case 'init':
+      ready = (async () => {
+        const report = await chooseBackend({ prefer: command.backend, wasmBase: command.wasmBase });
+        post({ type: 'backend', report });
+      })();
+      await ready;
+      return;
+    case 'configure':
+      await ready;
+      configure(command);
+      return;
+    case 'start':
+      running = true;
+      if (!loopActive) void loop();
+      return;
+    case 'pause':
+      running = false;
+      await snapshot();
+      return;
+    case 'reset':
+      running = false;
+      return;
+  }
+}
+
+function configure(command: Extract<ToyCommand, { type: 'configure' }>): void {
+  running = false;
+  for (const spec of command.custom) {
+    unregister.get(spec.name)?.();
+    unregister.set(spec.name, registerMargin(spec.name, customMarginFactory(spec), { override: true }));
+  }
+  faces ??= createToyFaces({ identities: IDENTITIES, imagesPerIdentity: IMAGES_PER_IDENTITY, size: IMAGE_SIZE, seed: 7 });
+  if (inputs === undefined) {
+    const pixels = IMAGE_SIZE * IMAGE_SIZE;
+    inputs = tf.tensor2d(faces.inputs, [faces.labels.length, pixels]);
+    const evalIndices: number[] = [];
+    for (let c = 0; c < IDENTITIES; c += 1) {
+      for (let k = 0; k < EVAL_PER_IDENTITY; k += 1) evalIndices.push(c * IMAGES_PER_IDENTITY + k);
+    }
+    evalInputs = tf.tidy(() => tf.gather(inputs as tf.Tensor2D, tf.tensor1d(evalIndices, 'int32')) as tf.Tensor2D);
+    evalLabels = Int32Array.from(evalIndices.map((i) => (faces as ToyFaces).labels[i] as number));
+  }
+  models?.forEach((model) => model.dispose());
+  dimension = command.dimension;
+  const shape = { inputSize: IMAGE_SIZE * IMAGE_SIZE, hidden: HIDDEN, dimension, classes: IDENTITIES };
+  models = command.sides.map((side) => new ToyModel(shape, createMargin(side.margin, side.options), command.seed)) as [ToyModel, ToyModel];
+  pickBatch = mulberry32(command.seed);
+  step = 0;
+  pending = [[], []];
+  post({ type: 'ready', labels: (evalLabels as Int32Array).slice(), dimension });
+  void snapshot();
+}
+
+async function loop(): Promise<void> {
+  loopActive = true;
+  let last = performance.now();
+  let stepsSince = 0;
+  try {
+    while (running && models !== undefined && step < MAX_STEPS) {
+      const current = models;
+      const indices = Array.from({ length: BATCH }, () => Math.floor(pickBatch() * (faces as ToyFaces).labels.length));
+      const x = tf.tidy(() => tf.gather(inputs as tf.Tensor2D, tf.tensor1d(indices, 'int32')) as tf.Tensor2D);
+      const y = tf.tensor1d(indices.map((i) => (faces as ToyFaces).labels[i] as number), 'int32');
+      const losses = current.map((model) => model.trainStep(x, y, step));
+      tf.dispose([x, y]);
+      const values = await Promise.all(losses.map(async (loss) => (await loss.data())[0] as number));
+      tf.dispose(losses);
+      if (current !== models) break; // reconfigured while this step ran
+      values.forEach((value, i) => pending[i as 0 | 1].push(value));
+      step += 1;
+      stepsSince += 1;
+      const now = performance.now();
+      if (now - last >= SNAPSHOT_MS) {
+        await snapshot(stepsSince / ((now - last) / 1000));
+        last = performance.now();
+        stepsSince = 0;
+      }
+      // Let pause/reset messages in between steps.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    if (step >= MAX_STEPS) running = false;
+    await snapshot();
+  } finally {
+    loopActive = false;
+  }
+}
+
+async function snapshot(stepsPerSecond = 0): Promise<void> {
+  if (models === undefined || evalInputs === undefined || evalLabels === undefined) return;
+  const current = models;
+  const sides = await Promise.all(
+    current.map(async (model, i): Promise<ToySideSnapshot> => {
+      const [features, centers] = tf.tidy(() => {
+        const unit = (t: tf.Tensor2D) => tf.div(t, tf.add(tf.norm(t, 'euclidean', 1, true), 1e-12));
+        return [unit(model.embed(evalInputs as tf.Tensor2D)), unit(model.centers)];
+      });
+      const points = (await features.data()) as Float32Array;
+      const centerValues = (await centers.data()) as Float32Array;
+      tf.dispose([features, centers]);
+      return {
+        margin: model.margin.name,
+        losses: pending[i as 0 | 1],
+        points,
+        centers: centerValues,
+        geometry: measureToyGeometry(points, evalLabels as Int32Array, dimension, IDENTITIES),
+      };
+    }),
+  );
+  if (current !== models) return;
+  pending = [[], []];
+  post(
+    { type: 'progress', step, running, stepsPerSecond, sides: sides as [ToySideSnapshot, ToySideSnapshot] },
+    sides.flatMap((side) => [side.points.buffer, side.centers.buffer]),
+  );
+}
