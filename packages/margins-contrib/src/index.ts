@@ -1,0 +1,26 @@
+export { adaFace, adaFaceTarget, ADAFACE_DEFAULTS } from './adaface';
+export { curricularFace, curricularFaceNegative, CURRICULARFACE_DEFAULTS } from './curricular-face';
+export { magFace, magFaceMargin, magFaceLambdaLowerBound, MAGFACE_DEFAULTS } from './mag-face';
+export {
+  subcenterArcFace,
+  poolSubcenters,
+  subcenterOutliers,
+  SUBCENTER_ARCFACE_DEFAULTS,
+  type SubcenterOutliers,
+} from './subcenter-arcface';
+export { elasticFace, elasticFaceDraw, elasticFaceMeanMargin, elasticFaceTarget, ELASTICFACE_DEFAULTS } from './elastic-face';
+export { uniFace, uniFaceLoss, unifiedCrossEntropy, uniFaceInitialBias, isUniFace, UNIFACE_DEFAULTS } from './uniface';
+export { registerContribMargins, CONTRIB_MARGINS } from './register';
+export type {
+  ContribMarginName,
+  AdaFaceInput,
+  CurricularFaceInput,
+  MagFaceInput,
+  SubcenterArcFaceInput,
+  ElasticFaceInput,
+  UniFaceInput,
+} from './register';
+export { MissingFeatureNormsError } from './errors';
+export { additiveAngularTargetScalar, type AngularBoundary } from './tensor-ops';
+export { autodiffMarginLoss } from './autodiff-margin-loss';
+export { withGeneralLogits } from './general-logits';
