@@ -106,7 +106,7 @@ export function registerMargin<N extends string>(
  */
 export function createMargin<N extends MarginName>(name: N, options?: MarginRegistry[N]): MarginFn<N>;
 /** A name only known at run time (from a config file, a CLI flag). */
-export function createMargin<N extends string>(name: string extends N ? N : never, options?: MarginOptions): MarginFn;
+export function createMargin<N extends string>(name: N & (string extends N ? unknown : never), options?: MarginOptions): MarginFn;
 export function createMargin(name: string, options?: unknown): MarginFn {
   const factory = lookup(name);
   if (factory === undefined) throw new UnknownMarginError(String(name), listMargins());
