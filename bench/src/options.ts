@@ -1,0 +1,76 @@
+/** Command-line settings of `pnpm bench`. The defaults keep a run to a few minutes on 2 cores. */
+export interface BenchOptions {
+  readonly backends: readonly string[];
+  readonly classes: readonly number[];
+  readonly batch: number;
+  readonly side: number;
+  readonly reps: number;
+  readonly trainReps: number;
+  readonly workloads: readonly string[];
+  readonly networks: readonly string[];
+  readonly torch: string | undefined;
+  readonly torchDevice: string;
+  readonly markdown: string | undefined;
+  readonly json: string | undefined;
+  readonly title: string;
+  /** Which generated section of the Markdown file this run replaces ('cpu', 'gpu'). */
+  readonly section: string;
+  /** Run the pure-JS cpu backend on the heavy workloads too (minutes per training step). */
+  readonly cpuAll: boolean;
+}
+
+const HELP = `pnpm bench [flags]
+  --backends wasm,cpu        tfjs backends (webgpu needs a GPU; tensorflow needs tfjs-node)
+  --classes 1000,10000,100000  margin-head class counts
+  --batch 64 --side 112      training/inference batch and image side
+  --reps 3 --train-reps 2    timed repetitions (median; one warm-up before)
+  --workloads head,train,infer
+  --networks mobilefacenet,iresnet18
+  --torch /usr/bin/python3   python with torch for the reference ('none' to skip)
+  --torch-device cpu|cuda
+  --markdown docs/benchmarks.md --json bench/results/latest.json  ('none' to skip)
+  --title "…"                heading of the Markdown section
+  --section cpu              which generated section of the Markdown file to replace
+  --cpu-all                  also run training/inference and C=100k on the pure-JS cpu backend`;
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') {
+      console.log(HELP);
+      process.exit(0);
+    }
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument '${arg}'\n${HELP}`);
+    const [key, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
+    if (key === 'cpu-all') flags.set(key, 'true');
+    else flags.set(key, inline ?? argv[++i] ?? '');
+  }
+  const list = (key: string, fallback: string) => (flags.get(key) ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
+  const int = (key: string, fallback: number) => {
+    const value = Number(flags.get(key) ?? fallback);
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${key} must be a positive integer, got '${flags.get(key)}'`);
+    return value;
+  };
+  const path = (key: string, fallback: string) => {
+    const value = flags.get(key) ?? fallback;
+    return value === 'none' ? undefined : value;
+  };
+  return {
+    backends: list('backends', 'wasm,cpu'),
+    classes: list('classes', '1000,10000,100000').map(Number),
+    batch: int('batch', 64),
+    side: int('side', 112),
+    reps: int('reps', 3),
+    trainReps: int('train-reps', 2),
+    workloads: list('workloads', 'head,train,infer'),
+    networks: list('networks', 'mobilefacenet,iresnet18'),
+    torch: path('torch', '/usr/bin/python3'),
+    torchDevice: flags.get('torch-device') ?? 'cpu',
+    markdown: path('markdown', 'docs/benchmarks.md'),
+    json: path('json', 'bench/results/latest.json'),
+    title: flags.get('title') ?? 'CPU: 2 cores, tfjs backends against PyTorch CPU',
+    section: flags.get('section') ?? 'cpu',
+    cpuAll: flags.get('cpu-all') === 'true',
+  };
+}

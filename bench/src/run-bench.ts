@@ -1,0 +1,130 @@
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { cpus } from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import { registerWasmTrainingKernels, selectBackend, describeBackendSelection, type BackendName, type ModuleImporter } from '@arcface/backend';
+import { parseOptions, type BenchOptions } from './options';
+import { attachRatios, markdownTable, replaceSection } from './report';
+import { runTorchReference } from './torch-reference';
+import { inference, marginHead, trainStep, type Measurement } from './workloads';
+
+// The literal specifiers let a bundler include the optional engines (the GPU run ships one file).
+const importer: ModuleImporter = async (specifier) => {
+  switch (specifier) {
+    case '@tensorflow/tfjs-backend-wasm':
+      return import('@tensorflow/tfjs-backend-wasm');
+    case '@tensorflow/tfjs-backend-cpu':
+      return import('@tensorflow/tfjs-backend-cpu');
+    case '@tensorflow/tfjs-backend-webgpu':
+      return import('@tensorflow/tfjs-backend-webgpu');
+    case 'webgpu':
+      return import('webgpu');
+    default:
+      return import(/* @vite-ignore */ specifier);
+  }
+};
+
+const REPO_ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..', '..');
+
+async function measureBackend(backend: string, options: BenchOptions, log: (line: string) => void): Promise<Measurement[]> {
+  const out: Measurement[] = [];
+  const heavyOnCpu = backend === 'cpu' && !options.cpuAll;
+  const skip = (workload: Measurement['workload'], detail: string, note: string) => out.push({ workload, backend, detail, note });
+  const attempt = async (what: string, fn: () => Promise<Measurement>, workload: Measurement['workload'], detail: string) => {
+    log(`  ${backend}: ${what} …`);
+    try {
+      const m = await fn();
+      log(`  ${backend}: ${what}: ${m.ms?.toFixed(1)} ms`);
+      out.push(m);
+    } catch (error) {
+      const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 160);
+      log(`  ${backend}: ${what} failed: ${message}`);
+      skip(workload, detail, `failed: ${message}`);
+    }
+  };
+  if (options.workloads.includes('head')) {
+    for (const classes of options.classes) {
+      const detail = `B=256 D=512 C=${classes}`;
+      if (heavyOnCpu && classes > 10_000) skip('margin-head', detail, 'skipped on cpu (pure JS; --cpu-all runs it)');
+      else await attempt(`margin head C=${classes}`, () => marginHead(backend, classes, options.reps), 'margin-head', detail);
+    }
+    // The same head on the stock wasm kernels: what the transposed-matMul fix is worth.
+    if (backend === 'wasm' && options.classes.includes(10_000)) {
+      const kernels = registerWasmTrainingKernels();
+      kernels.unregister();
+      await attempt('margin head C=10000 (stock kernels)', () => marginHead(backend, 10_000, 1, ', stock wasm kernels'), 'margin-head', 'C=10000 stock');
+      registerWasmTrainingKernels();
+    }
+  }
+  for (const network of options.networks) {
+    const detail = `${network} ${options.side}×${options.side} B=${options.batch}`;
+    if (options.workloads.includes('train')) {
+      if (heavyOnCpu) skip('train-step', detail, 'skipped on cpu (pure JS: minutes per step; --cpu-all runs it)');
+      else await attempt(`train step ${network}`, () => trainStep(backend, network, options.batch, options.side, options.trainReps), 'train-step', detail);
+    }
+    if (options.workloads.includes('infer')) {
+      if (heavyOnCpu) skip('inference', detail, 'skipped on cpu (pure JS; --cpu-all runs it)');
+      else await attempt(`inference ${network}`, () => inference(backend, network, options.batch, options.side, options.reps), 'inference', detail);
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const log = (line: string) => console.log(line);
+  // tfjs-layers registers the gradients of every op the backbones use.
+  await import('@tensorflow/tfjs-layers');
+
+  log('PyTorch reference …');
+  const torch = runTorchReference(options);
+  log(torch.skipped ?? `PyTorch ${JSON.stringify(torch.info)}: ${torch.results.length} timings`);
+
+  const measurements: Measurement[] = [];
+  const selections: string[] = [];
+  for (const backend of options.backends) {
+    let selection;
+    try {
+      selection = await selectBackend({ candidates: [backend as BackendName], importer });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      log(reason);
+      selections.push(`- ${backend}: not available — ${reason.split('\n').slice(2).join(' ').trim()}`);
+      continue;
+    }
+    log(describeBackendSelection(selection));
+    selections.push(`- ${backend}: ${selection.candidates[0]?.reason ?? ''}`);
+    measurements.push(...(await measureBackend(tf.getBackend(), options, log)));
+  }
+
+  const rows = attachRatios(measurements, torch);
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const torchInfo = torch.info === undefined ? 'PyTorch: not run' : `PyTorch ${String(torch.info.version)} on ${String(torch.info.device)}${torch.info.gpu === undefined ? '' : ` (${String(torch.info.gpu)})`}, ${String(torch.info.threads)} threads`;
+  const environment = [
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} × ${cpu}, Node ${process.version}, tfjs ${tf.version_core}. ${torchInfo}.`,
+    `Median of ${options.reps} runs (training: ${options.trainReps}) after one warm-up. Ratio = tfjs time ÷ PyTorch time for the same work in the same run (lower is better).`,
+    '',
+    ...selections,
+  ].join('\n');
+  const table = markdownTable(rows, torch, options.title, environment);
+  console.log(`\n${table}\n`);
+
+  if (options.json !== undefined) {
+    const path = resolve(REPO_ROOT, options.json);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, `${JSON.stringify({ options, torch, rows }, null, 2)}\n`);
+    log(`wrote ${path}`);
+  }
+  if (options.markdown !== undefined) {
+    const path = resolve(REPO_ROOT, options.markdown);
+    const before = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, replaceSection(before, options.section, table));
+    log(`wrote ${path}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

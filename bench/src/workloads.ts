@@ -1,0 +1,80 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { iresnet, mobileFaceNet } from '@arcface/backbones';
+import { createMargin, marginSoftmaxLoss } from '@arcface/margins';
+import { medianMs } from './timing';
+
+/** One measured row, before the PyTorch ratio is attached. */
+export interface Measurement {
+  readonly workload: 'margin-head' | 'train-step' | 'inference';
+  readonly backend: string;
+  readonly detail: string;
+  readonly ms?: number;
+  readonly imagesPerSecond?: number;
+  readonly note?: string;
+}
+
+const arcface = () => createMargin('additive-angular');
+
+/** (a) Normalise, cosines against row-stored centres, ArcFace, softmax cross-entropy; ∂/∂x and ∂/∂W. */
+export async function marginHead(backend: string, classes: number, reps: number, label = ''): Promise<Measurement> {
+  const x = tf.randomNormal([256, 512], 0, 1, 'float32', 1) as tf.Tensor2D;
+  const w = tf.randomNormal([classes, 512], 0, 1, 'float32', 2) as tf.Tensor2D;
+  const labels = tf.randomUniform([256], 0, classes, 'int32', 3) as tf.Tensor1D;
+  const margin = arcface();
+  const lossGrads = tf.valueAndGrads((xs: tf.Tensor, ws: tf.Tensor) => marginSoftmaxLoss(xs as tf.Tensor2D, ws as tf.Tensor2D, labels, margin));
+  try {
+    const ms = await medianMs(reps, () => {
+      const { value, grads } = lossGrads([x, w]);
+      // A scalar from each gradient is enough to wait on all of them.
+      return [value, tf.sum(tf.slice(grads[0]!, [0, 0], [1, 8])), tf.sum(tf.slice(grads[1]!, [0, 0], [1, 8]))];
+    });
+    return { workload: 'margin-head', backend, detail: `B=256 D=512 C=${classes}${label}`, ms };
+  } finally {
+    tf.dispose([x, w, labels]);
+  }
+}
+
+export function buildNetwork(name: string, side: number): tfl.LayersModel {
+  if (name === 'mobilefacenet') return mobileFaceNet({ inputShape: [side, side, 3] });
+  if (name === 'iresnet18') return iresnet(18, { inputShape: [side, side, 3] });
+  throw new Error(`unknown network '${name}' (mobilefacenet, iresnet18)`);
+}
+
+/** (b) One SGD-momentum step: backbone forward, ArcFace head over 1000 classes, backward, update. */
+export async function trainStep(backend: string, network: string, batch: number, side: number, reps: number): Promise<Measurement> {
+  const detail = `${network} ${side}×${side} B=${batch}`;
+  const model = buildNetwork(network, side);
+  const images = tf.randomNormal([batch, side, side, 3], 0, 1, 'float32', 4);
+  const centres = tf.variable(tf.randomNormal([1000, 512], 0, 1, 'float32', 5), true, `bench_centres_${network}`);
+  const labels = tf.randomUniform([batch], 0, 1000, 'int32', 6) as tf.Tensor1D;
+  const optimizer = tf.train.momentum(0.01, 0.9);
+  const margin = arcface();
+  try {
+    const ms = await medianMs(reps, () => {
+      const loss = optimizer.minimize(() => {
+        const embeddings = model.apply(images, { training: true }) as tf.Tensor2D;
+        return marginSoftmaxLoss(embeddings, centres as tf.Tensor2D, labels, margin, { training: true });
+      }, true);
+      return [loss!];
+    });
+    return { workload: 'train-step', backend, detail, ms };
+  } finally {
+    optimizer.dispose();
+    tf.dispose([images, centres, labels]);
+    model.dispose();
+  }
+}
+
+/** (c) Embedding inference in eval mode. */
+export async function inference(backend: string, network: string, batch: number, side: number, reps: number): Promise<Measurement> {
+  const model = buildNetwork(network, side);
+  const images = tf.randomNormal([batch, side, side, 3], 0, 1, 'float32', 7);
+  try {
+    const ms = await medianMs(reps, () => [model.predict(images) as tf.Tensor]);
+    return { workload: 'inference', backend, detail: `${network} ${side}×${side} B=${batch}`, ms, imagesPerSecond: (batch / ms) * 1000 };
+  } finally {
+    images.dispose();
+    model.dispose();
+  }
+}
