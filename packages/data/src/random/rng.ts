@@ -71,15 +71,21 @@ export function createRng(seed: number | string): Rng {
 }
 
 function fromWords(base: number, words: [number, number, number, number]): Rng {
-  let [a, b, c, d] = words;
+  // State in an Int32Array: plain closure variables holding 32-bit values beyond V8's small
+  // integers would be boxed as heap numbers on every step.
+  const st = Int32Array.from(words);
   const uint32 = (): number => {
     // sfc32 step.
+    const a = st[0] as number;
+    const b = st[1] as number;
+    const c = st[2] as number;
+    const d = st[3] as number;
     const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
+    st[3] = d + 1;
+    st[0] = b ^ (b >>> 9);
+    st[1] = b + (c << 3) + c;
+    const rotated = (c << 21) | (c >>> 11);
+    st[2] = rotated + t;
     return t >>> 0;
   };
   // Discard the first outputs: sfc32 needs a few rounds to mix a fresh state.
@@ -110,13 +116,13 @@ function fromWords(base: number, words: [number, number, number, number]): Rng {
       return items;
     },
     getState() {
-      return [a >>> 0, b >>> 0, c >>> 0, d >>> 0];
+      return [(st[0] as number) >>> 0, (st[1] as number) >>> 0, (st[2] as number) >>> 0, (st[3] as number) >>> 0];
     },
     setState(state) {
       if (!Array.isArray(state) || state.length !== 4 || !state.every((w) => Number.isInteger(w) && w >= 0 && w < 4294967296)) {
         throw new InvalidArgumentError(`an rng state is four unsigned 32-bit integers, got ${JSON.stringify(state)}`);
       }
-      [a, b, c, d] = [state[0] | 0, state[1] | 0, state[2] | 0, state[3] | 0];
+      st.set([state[0] | 0, state[1] | 0, state[2] | 0, state[3] | 0]);
     },
     fork(label) {
       const derived = hashSeed(base, label);
