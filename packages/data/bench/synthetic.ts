@@ -12,7 +12,7 @@ export function benchSynthetic(count = 1000, size = 112): { images: number; seco
   return { images: count, seconds, perSecond: count / seconds, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1]?.endsWith('synthetic.ts')) {
   const count = Number(process.argv[2] ?? 1000);
   const r = benchSynthetic(count);
   console.log(`synthetic faces 112x112: ${r.images} images in ${r.seconds.toFixed(2)} s wall (${r.cpuSeconds.toFixed(2)} s CPU) = ${r.perSecond.toFixed(0)} images/s`);

@@ -1,6 +1,7 @@
 /**
  * Writes a contact sheet of synthetic faces (8 identities × 8 images, one identity per row)
- * to docs/images/synthetic-faces.png: `pnpm --filter @arcface/data contact-sheet`.
+ * to docs/images/synthetic-faces.png: `pnpm --filter @arcface/data contact-sheet`. A 256-colour
+ * palette keeps the committed file small; the noise makes full-colour PNGs several MB.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -27,5 +28,5 @@ for (let r = 0; r < rows; r++) {
   }
 }
 mkdirSync(dirname(out), { recursive: true });
-await sharp(sheet, { raw: { width, height, channels: 3 } }).png({ compressionLevel: 9 }).toFile(out);
+await sharp(sheet, { raw: { width, height, channels: 3 } }).png({ compressionLevel: 9, palette: true, colours: 256 }).toFile(out);
 console.log(`wrote ${out} (${width}x${height})`);

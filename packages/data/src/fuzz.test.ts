@@ -24,7 +24,7 @@ const mutation = (length: number) =>
 type Mutation = ReturnType<typeof mutation> extends fc.Arbitrary<infer M> ? M : never;
 
 function mutate(source: Uint8Array, mutations: readonly Mutation[]): Uint8Array {
-  let bytes = source.slice();
+  let bytes: Uint8Array = source.slice();
   for (const m of mutations) {
     const at = Math.min(m.at, bytes.length);
     if (m.kind === 'flip') {

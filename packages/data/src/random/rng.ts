@@ -83,7 +83,7 @@ function fromWords(base: number, words: [number, number, number, number]): Rng {
     const t = (((a + b) | 0) + d) | 0;
     st[3] = d + 1;
     st[0] = b ^ (b >>> 9);
-    st[1] = b + (c << 3) + c;
+    st[1] = c + (c << 3);
     const rotated = (c << 21) | (c >>> 11);
     st[2] = rotated + t;
     return t >>> 0;
