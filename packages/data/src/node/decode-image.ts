@@ -1,5 +1,6 @@
 import sharp, { type Sharp } from 'sharp';
-import { InvalidArgumentError } from '@arcface/core';
+import { InvalidArgumentError, type Point } from '@arcface/core';
+import { alignRgbImage } from '../image/align';
 import { ImageDecodeError } from '../errors';
 import { decodePgm } from '../image/pgm';
 import type { FitMode } from '../image/resize';
@@ -11,6 +12,11 @@ export interface DecodeOptions {
   size?: number | readonly [number, number];
   /** `cover` (default) crops the centre to the target aspect; `fill` stretches. */
   fit?: FitMode;
+  /**
+   * Five landmarks in the decoded image's pixels (eyes, nose, mouth corners): the face is
+   * aligned to the ArcFace template instead of resized, at `size` (112 when absent).
+   */
+  landmarks?: readonly Point[];
 }
 
 /**
@@ -22,6 +28,14 @@ export interface DecodeOptions {
  * const face = await decodeImage(readFileSync('Anthony_Hopkins_0001.jpg'), { size: 112 });
  */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<RgbImage> {
+  if (options.landmarks !== undefined) {
+    const { landmarks, size, ...rest } = options;
+    const side = size === undefined ? 112 : typeof size === 'number' ? size : size[0];
+    if (typeof size !== 'number' && size !== undefined && size[0] !== size[1]) {
+      throw new InvalidArgumentError(`aligned crops are square; got size ${JSON.stringify(size)}`);
+    }
+    return alignRgbImage(await decodeImage(bytes, rest), landmarks, side);
+  }
   const target = options.size === undefined ? undefined : typeof options.size === 'number' ? [options.size, options.size] : options.size;
   if (target && !target.every((s) => Number.isInteger(s) && s >= 1 && s <= 16384)) {
     throw new InvalidArgumentError(`decode size must be positive integers, got ${JSON.stringify(options.size)}`);
