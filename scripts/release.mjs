@@ -58,7 +58,7 @@ function main() {
   step('attw (are the types wrong?)');
   for (const { pkg, tarball } of tarballs) {
     try {
-      run(bin('attw'), [tarball, '--format', 'table-flipped', '--no-emoji'], { cwd: REPO_ROOT });
+      run(bin('attw'), [tarball, '--format', 'table-flipped', '--no-emoji', '--no-color'], { cwd: REPO_ROOT });
     } catch (error) {
       problems.push(`${pkg.name}: attw: ${error.message}`);
     }

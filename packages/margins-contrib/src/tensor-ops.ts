@@ -97,7 +97,17 @@ export function additiveAngularTarget(c: tf.Tensor1D, m: number | tf.Tensor1D, b
   });
 }
 
-/** The float64 counterpart of {@link additiveAngularTarget}, for θ in radians. */
+/**
+ * cos(θ + m) with a boundary, in float64, θ in radians: 'none' (the paper), 'easy' (cos θ where
+ * cos θ ≤ 0), 'thmm' (cos θ − m·sin m where cos θ ≤ cos(π − m)). The curve the ArcFace-based
+ * margins here share.
+ *
+ * @example
+ * ```ts
+ * import { additiveAngularTargetScalar } from '@arcface/margins-contrib';
+ * console.log(additiveAngularTargetScalar(3, 0.5, 'thmm')); // cos 3 − 0.5·sin 0.5 ≈ −1.2297
+ * ```
+ */
 export function additiveAngularTargetScalar(theta: number, m: number, boundary: AngularBoundary): number {
   const c = Math.cos(theta);
   if (boundary === 'easy' && !(c > 0)) return c;
