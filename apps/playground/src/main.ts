@@ -1,4 +1,5 @@
 import './style.css';
+import './page-tensors';
 import type { CustomMarginSpec } from './custom/custom-margin';
 import type { BackendRequest } from './toy/toy-protocol';
 import { curvesPanel } from './ui/curves-panel';

@@ -1,67 +1,89 @@
-/** Flattened grey-level images of the toy run with their identities. */
+import { createRng, hashSeed, renderFace, sampleIdentity, sampleVariation, type Rgb } from '@arcface/data';
+
+/** Settings of the toy's face set. */
+export interface ToyFacesOptions {
+  readonly identities: number;
+  readonly imagesPerIdentity: number;
+  /** Side of the square images in pixels. */
+  readonly size: number;
+  readonly seed: number;
+  /** 0…1: how much pose, light, expression, occlusion and noise vary (as in `createSyntheticFaces`). */
+  readonly difficulty: number;
+}
+
+/** Flattened RGB images of the toy run with their identities. */
 export interface ToyFaces {
-  /** `count × size²` values, centred on 0. */
+  /**
+   * `count × inputSize` values: pixels scaled to [−1, 1] as `SyntheticFaces.batch` scales them,
+   * then centred on the mean face of the set and divided by their root mean square.
+   */
   readonly inputs: Float32Array;
+  /** Identity of each image: image i belongs to ⌊i / imagesPerIdentity⌋. */
   readonly labels: Int32Array;
   readonly size: number;
   readonly identities: number;
+  /** Values per image: size × size × 3. */
+  readonly inputSize: number;
 }
+
+/** The toy's photo studio: one neutral backdrop and shirt for everybody. */
+const STUDIO_GREY: Rgb = [0.5, 0.5, 0.5];
 
 /**
- * Seeded toy faces: each identity is a smooth random pattern of soft blobs (eyes, mouth, face
- * outline stand-ins), each image the pattern shifted, lit and noised differently. Plain
- * TypeScript, so the same seed gives the same images on every browser. Stands in for
- * `createSyntheticFaces` of @arcface/data until that is exported.
+ * The toy experiment's faces, from the synthetic face model of `@arcface/data`: identities
+ * from `sampleIdentity`, each image's pose, light, expression, occlusion and noise from
+ * `sampleVariation`, drawn by `renderFace` (plain TypeScript: every browser gets the same
+ * bytes). One change: backdrop and clothing, which `sampleVariation` draws anew for every image
+ * and which cover most of a small image, are the same grey for everybody. With them, a
+ * two-layer network on 8 people spends its few hundred live steps learning backgrounds; without
+ * them, it learns the faces, as the paper's toy does. The pixels are then centred on the mean
+ * face: what all faces share would otherwise point every feature the same way at the start,
+ * and the features collapse instead of spreading over the circle.
  *
  * @example
- * const faces = createToyFaces({ identities: 8, imagesPerIdentity: 64, size: 16, seed: 1 });
- * faces.inputs.length; // 8 · 64 · 256
+ * const faces = createToyFaces({ identities: 8, imagesPerIdentity: 40, size: 24, seed: 7, difficulty: 0.3 });
+ * faces.inputs.length; // 8 · 40 · 24 · 24 · 3
  */
-export function createToyFaces(options: { identities: number; imagesPerIdentity: number; size: number; seed: number }): ToyFaces {
-  const { identities, imagesPerIdentity, size, seed } = options;
-  const random = mulberry32(seed);
+export function createToyFaces(options: ToyFacesOptions): ToyFaces {
+  const { identities, imagesPerIdentity, size, seed, difficulty } = options;
+  const inputSize = size * size * 3;
   const count = identities * imagesPerIdentity;
-  const inputs = new Float32Array(count * size * size);
+  const inputs = new Float32Array(count * inputSize);
   const labels = new Int32Array(count);
+  const pixels = new Uint8Array(inputSize);
+  // Streams keyed by (seed, identity) and (seed, identity, image): any image can be redrawn alone.
+  const root = hashSeed(seed, 'playground-toy-faces');
   for (let c = 0; c < identities; c += 1) {
-    const blobs = Array.from({ length: 5 }, () => ({
-      x: 0.2 + 0.6 * random(),
-      y: 0.2 + 0.6 * random(),
-      r: 0.08 + 0.15 * random(),
-      a: random() < 0.5 ? -1 : 1,
-    }));
+    const person = sampleIdentity(createRng(hashSeed(root, 'identity', c)));
     for (let k = 0; k < imagesPerIdentity; k += 1) {
+      const sampled = sampleVariation(createRng(hashSeed(root, 'image', c, k)), person, difficulty);
+      renderFace(person, { ...sampled, background: [STUDIO_GREY, STUDIO_GREY], clothing: STUDIO_GREY }, size, pixels);
       const index = c * imagesPerIdentity + k;
       labels[index] = c;
-      const dx = (random() - 0.5) * 0.16;
-      const dy = (random() - 0.5) * 0.16;
-      const light = 0.7 + 0.6 * random();
-      const base = index * size * size;
-      for (let py = 0; py < size; py += 1) {
-        for (let px = 0; px < size; px += 1) {
-          const u = (px + 0.5) / size - dx;
-          const v = (py + 0.5) / size - dy;
-          let value = 0;
-          for (const blob of blobs) {
-            const d2 = ((u - blob.x) ** 2 + (v - blob.y) ** 2) / (blob.r * blob.r);
-            value += blob.a * Math.exp(-d2);
-          }
-          inputs[base + py * size + px] = light * value + 0.35 * (random() - 0.5);
-        }
-      }
+      const base = index * inputSize;
+      for (let p = 0; p < inputSize; p += 1) inputs[base + p] = (pixels[p] as number) / 127.5 - 1;
     }
   }
-  return { inputs, labels, size, identities };
+  centre(inputs, count, inputSize);
+  return { inputs, labels, size, identities, inputSize };
 }
 
-/** A small, fast, seedable generator (Mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Subtracts the mean image and divides by the root mean square of what is left, in place. */
+function centre(inputs: Float32Array, count: number, inputSize: number): void {
+  const mean = new Float64Array(inputSize);
+  for (let i = 0; i < count; i += 1) {
+    for (let p = 0; p < inputSize; p += 1) mean[p] = (mean[p] as number) + (inputs[i * inputSize + p] as number);
+  }
+  for (let p = 0; p < inputSize; p += 1) mean[p] = (mean[p] as number) / count;
+  let squares = 0;
+  for (let i = 0; i < count; i += 1) {
+    for (let p = 0; p < inputSize; p += 1) {
+      const value = (inputs[i * inputSize + p] as number) - (mean[p] as number);
+      inputs[i * inputSize + p] = value;
+      squares += value * value;
+    }
+  }
+  // A set of identical images has nothing left to scale: keep the zeros.
+  const rms = Math.sqrt(squares / (count * inputSize));
+  if (rms > 0) for (let k = 0; k < inputs.length; k += 1) inputs[k] = (inputs[k] as number) / rms;
 }

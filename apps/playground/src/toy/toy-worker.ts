@@ -3,18 +3,21 @@
 // page only draws the snapshots this worker posts.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { chooseBackend } from '../backend/choose-backend';
+import { createMargin, registerMargin } from '@arcface/margins';
+import { createRng } from '@arcface/data';
+import { selectPageBackend } from '../backend/select-page-backend';
 import { customMarginFactory } from '../custom/custom-margin';
-import { createMargin, registerMargin } from '../margins';
-import { createToyFaces, mulberry32, type ToyFaces } from './toy-faces';
+import { createToyFaces, type ToyFaces } from './toy-faces';
 import { measureToyGeometry } from './toy-metrics';
 import { ToyModel } from './toy-model';
 import type { ToyCommand, ToyEvent, ToySideSnapshot } from './toy-protocol';
 
 const IDENTITIES = 8;
-const IMAGES_PER_IDENTITY = 64;
+const IMAGES_PER_IDENTITY = 40;
 const EVAL_PER_IDENTITY = 24;
+/** Small faces, mild variation: a two-layer network separates 8 people in a few hundred steps. */
 const IMAGE_SIZE = 16;
+const DIFFICULTY = 0.3;
 const BATCH = 64;
 const HIDDEN = 64;
 /** Training stops by itself here; the geometry has settled long before. */
@@ -51,7 +54,7 @@ async function handle(command: ToyCommand): Promise<void> {
   switch (command.type) {
     case 'init':
       ready = (async () => {
-        const report = await chooseBackend({ prefer: command.backend, wasmBase: command.wasmBase });
+        const report = await selectPageBackend({ prefer: command.backend, wasmBase: command.wasmBase });
         post({ type: 'backend', report });
       })();
       await ready;
@@ -80,10 +83,9 @@ function configure(command: Extract<ToyCommand, { type: 'configure' }>): void {
     unregister.get(spec.name)?.();
     unregister.set(spec.name, registerMargin(spec.name, customMarginFactory(spec), { override: true }));
   }
-  faces ??= createToyFaces({ identities: IDENTITIES, imagesPerIdentity: IMAGES_PER_IDENTITY, size: IMAGE_SIZE, seed: 7 });
+  faces ??= createToyFaces({ identities: IDENTITIES, imagesPerIdentity: IMAGES_PER_IDENTITY, size: IMAGE_SIZE, seed: 7, difficulty: DIFFICULTY });
   if (inputs === undefined) {
-    const pixels = IMAGE_SIZE * IMAGE_SIZE;
-    inputs = tf.tensor2d(faces.inputs, [faces.labels.length, pixels]);
+    inputs = tf.tensor2d(faces.inputs, [faces.labels.length, faces.inputSize]);
     const evalIndices: number[] = [];
     for (let c = 0; c < IDENTITIES; c += 1) {
       for (let k = 0; k < EVAL_PER_IDENTITY; k += 1) evalIndices.push(c * IMAGES_PER_IDENTITY + k);
@@ -93,9 +95,10 @@ function configure(command: Extract<ToyCommand, { type: 'configure' }>): void {
   }
   models?.forEach((model) => model.dispose());
   dimension = command.dimension;
-  const shape = { inputSize: IMAGE_SIZE * IMAGE_SIZE, hidden: HIDDEN, dimension, classes: IDENTITIES };
+  const shape = { inputSize: faces.inputSize, hidden: HIDDEN, dimension, classes: IDENTITIES };
   models = command.sides.map((side) => new ToyModel(shape, createMargin(side.margin, side.options), command.seed)) as [ToyModel, ToyModel];
-  pickBatch = mulberry32(command.seed);
+  const rng = createRng(command.seed);
+  pickBatch = () => rng.next();
   step = 0;
   pending = [[], []];
   post({ type: 'ready', labels: (evalLabels as Int32Array).slice(), dimension });

@@ -1,4 +1,4 @@
-import { checkMargin, createMargin, listMargins } from '../margins';
+import { checkMargin, createMargin, listMargins } from '@arcface/margins';
 import { colorAt, SERIES_COLORS } from '../plot/colors';
 import { renderLinePlot, type LineSeries } from '../plot/line-plot';
 import { h } from './dom';

@@ -1,13 +1,13 @@
 import { formatExpression, isExpressionError } from '../expression';
 import { CUSTOM_VARIABLES, customMarginFactory, parseCustomFormula, type CustomMarginSpec } from '../custom/custom-margin';
-import { checkMargin, registerMargin } from '../margins';
+import { BUILTIN_MARGINS, checkMargin, registerMargin } from '@arcface/margins';
 import { renderLinePlot } from '../plot/line-plot';
 import { h } from './dom';
 import { optionsFor, type MarginParameters } from './margin-controls';
 import { plotCard } from './plot-card';
 
 const NAME_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
-const BUILT_IN = new Set(['additive-angular', 'additive-cosine', 'multiplicative-angular', 'combined', 'softmax-normalized']);
+const BUILT_IN = new Set(Object.keys(BUILTIN_MARGINS));
 
 /**
  * "Your own margin": a formula in θ and the parameters, parsed by the page's own parser (no

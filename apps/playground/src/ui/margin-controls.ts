@@ -1,5 +1,4 @@
-import type { MarginOptions } from '@arcface/margins';
-import { ARCFACE_BOUNDARIES, COMBINED_BOUNDARIES } from '../margins';
+import { ADDITIVE_ANGULAR_BOUNDARIES, COMBINED_BOUNDARIES, type MarginOptions } from '@arcface/margins';
 import { h } from './dom';
 
 /** The page's margin parameters, shared by the curves, the toy and custom margins. */
@@ -90,7 +89,7 @@ export function marginControls(params: MarginParameters, onChange: () => void): 
     });
     rows.push(h('label', { class: 'control' }, h('span', {}, spec.label), input, output));
   }
-  rows.push(select('boundary (ArcFace)', 'arcBoundary', ARCFACE_BOUNDARIES, params, onChange));
+  rows.push(select('boundary (ArcFace)', 'arcBoundary', ADDITIVE_ANGULAR_BOUNDARIES, params, onChange));
   rows.push(select('boundary (combined)', 'combinedBoundary', COMBINED_BOUNDARIES, params, onChange));
   return h('div', { class: 'controls' }, ...rows);
 }

@@ -1,4 +1,4 @@
-import { listMargins } from '../margins';
+import { listMargins } from '@arcface/margins';
 import { renderEmbeddingPlot } from '../plot/embedding-plot';
 import { renderLinePlot } from '../plot/line-plot';
 import type { CustomMarginSpec } from '../custom/custom-margin';
