@@ -1,1 +1,36 @@
-export {};
+export {
+  BatchTooLargeError,
+  CheckpointError,
+  EmbeddingSizeMismatchError,
+  NonFiniteLossError,
+  ScheduleConfigError,
+  TrainerConfigError,
+  UnknownOptimizerError,
+} from './errors';
+export { createTrainer } from './engine/create-trainer';
+export type { Trainer } from './engine/create-trainer';
+export type { TrainerConfig } from './engine/trainer-config';
+export type { EvaluationReport, SetEvaluation, StepMetrics, TrainerEvent } from './engine/trainer-events';
+export { createHead } from './heads/create-head';
+export { fullClassifier } from './heads/full-classifier';
+export { partialFc, sampleClasses } from './heads/partial-fc';
+export type { ClassificationHead, HeadConfig, HeadState, HeadStep } from './heads/head';
+export { sgd } from './optim/sgd';
+export type { SgdOptions } from './optim/sgd';
+export { adamw } from './optim/adamw';
+export type { AdamWOptions } from './optim/adamw';
+export { OPTIMIZER_NAMES, createOptimizer } from './optim/create-optimizer';
+export type { OptimizerConfig } from './optim/create-optimizer';
+export type { Optimizer } from './optim/optimizer';
+export { SCHEDULE_TYPES, checkSchedule, learningRate } from './optim/learning-rate';
+export type { ScheduleConfig } from './optim/learning-rate';
+export { clipByGlobalNorm } from './optim/clip';
+export { crc32, decodeCheckpoint, encodeCheckpoint } from './checkpoint/checkpoint-format';
+export type { CheckpointContents, NamedArray } from './checkpoint/checkpoint-format';
+export { fileCheckpointStore, readCheckpointFile } from './checkpoint/checkpoint-store';
+export type { CheckpointStore } from './checkpoint/checkpoint-store';
+export { adaptChannels, embedImages } from './evaluation/embed';
+export { angleStatistics } from './evaluation/angle-statistics';
+export type { AngleStatistics } from './evaluation/angle-statistics';
+export type { VerificationSet } from './evaluation/verification-set';
+export { jsonLinesWriter } from './engine/json-lines';

@@ -1,0 +1,75 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { BackboneOptions } from '@arcface/backbones';
+import type { AugmentOptions, FaceDataset } from '@arcface/data';
+import type { MarginFn, MarginOptions } from '@arcface/margins';
+import type { VerificationSet } from '../evaluation/verification-set';
+import type { CheckpointStore } from '../checkpoint/checkpoint-store';
+import type { ClassificationHead, HeadConfig } from '../heads/head';
+import type { Optimizer } from '../optim/optimizer';
+import type { OptimizerConfig } from '../optim/create-optimizer';
+import type { ScheduleConfig } from '../optim/learning-rate';
+import type { TrainerEvent } from './trainer-events';
+
+/**
+ * Everything `createTrainer` takes: each part is plain settings or an object the caller built
+ * (dependency injection by factory settings, no container).
+ */
+export interface TrainerConfig {
+  /** A built model, or a registry name and options for `createBackbone`. */
+  readonly backbone: tfl.LayersModel | { readonly name: string; readonly options?: BackboneOptions };
+  /** A margin object, or a registry name and options for `createMargin`. */
+  readonly margin: MarginFn | { readonly name: string; readonly options?: MarginOptions };
+  /** Head settings, or a head object [full classifier]. */
+  readonly head?: HeadConfig | ClassificationHead;
+  /** The training set: class ids in [0, numClasses). */
+  readonly data: FaceDataset;
+  /** Augmentation of training images [none]. */
+  readonly augment?: AugmentOptions;
+  /** Optimiser settings or object [SGD, insightface's momentum 0.9, weight decay 5e-4]. */
+  readonly optimizer?: OptimizerConfig | Optimizer;
+  /** Learning-rate schedule [polynomial from lr 0.1 over `steps`]. */
+  readonly schedule?: ScheduleConfig;
+  /** Samples per micro-batch. */
+  readonly batchSize: number;
+  /** Optimiser steps to train in all. */
+  readonly steps: number;
+  /** Micro-batches whose gradients are averaged into one update [1]. */
+  readonly accumulationSteps?: number;
+  /** Clip the backbone's gradient to this global L2 norm (arcface_torch: 5) [5]; `null` turns it off. */
+  readonly clipGradientNorm?: number | null;
+  /** Seed of everything random: data order, augmentation, centre init, Partial FC sampling. */
+  readonly seed: number;
+  /** The width D the head's centres must have; checked against the backbone's output [the backbone's]. */
+  readonly embeddingSize?: number;
+  /** Checkpoints: a folder or store, how often, and whether to resume from the newest. */
+  readonly checkpoint?: {
+    readonly store: CheckpointStore | string;
+    /** Write one every `every` steps (and at the end) [100]. */
+    readonly every?: number;
+    /** How many to keep [3]. */
+    readonly keep?: number;
+    /** Start from the newest readable checkpoint when there is one [true]. */
+    readonly resume?: boolean;
+  };
+  /** Evaluation during training. */
+  readonly evaluation?: {
+    /** Every `every` steps, and after the last [0: only after the last]. */
+    readonly every?: number;
+    /** Verification sets (held-out identities, `.bin` sets). */
+    readonly sets?: readonly VerificationSet[];
+    /** Flip-sum embeddings (insightface's protocol) [true]. */
+    readonly flip?: boolean;
+    /** Images per forward pass [64]. */
+    readonly batchSize?: number;
+    /** Training samples used for the Table 3 angle statistics [256; 0 turns them off]. */
+    readonly statisticsSamples?: number;
+  };
+  /** Receives one JSON-serialisable record per step and per evaluation (a JSON-lines log). */
+  readonly metrics?: (record: Record<string, unknown>) => void;
+  /** Progress events, e.g. for progress bars. */
+  readonly onEvent?: (event: TrainerEvent) => void;
+  /** Where warnings go [console]. */
+  readonly logger?: { warn(message: string): void; info?(message: string): void };
+  /** Time source for throughput figures [Date]. */
+  readonly clock?: { now(): number };
+}
