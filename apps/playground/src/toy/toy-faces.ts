@@ -20,6 +20,8 @@ export interface ToyFaces {
   readonly inputs: Float32Array;
   /** Identity of each image: image i belongs to ⌊i / imagesPerIdentity⌋. */
   readonly labels: Int32Array;
+  /** The rendered images as RGB bytes, `count × inputSize`: what the page shows. */
+  readonly pixels: Uint8Array;
   readonly size: number;
   readonly identities: number;
   /** Values per image: size × size × 3. */
@@ -50,22 +52,23 @@ export function createToyFaces(options: ToyFacesOptions): ToyFaces {
   const count = identities * imagesPerIdentity;
   const inputs = new Float32Array(count * inputSize);
   const labels = new Int32Array(count);
-  const pixels = new Uint8Array(inputSize);
+  const pixels = new Uint8Array(count * inputSize);
   // Streams keyed by (seed, identity) and (seed, identity, image): any image can be redrawn alone.
   const root = hashSeed(seed, 'playground-toy-faces');
   for (let c = 0; c < identities; c += 1) {
     const person = sampleIdentity(createRng(hashSeed(root, 'identity', c)));
     for (let k = 0; k < imagesPerIdentity; k += 1) {
       const sampled = sampleVariation(createRng(hashSeed(root, 'image', c, k)), person, difficulty);
-      renderFace(person, { ...sampled, background: [STUDIO_GREY, STUDIO_GREY], clothing: STUDIO_GREY }, size, pixels);
       const index = c * imagesPerIdentity + k;
-      labels[index] = c;
       const base = index * inputSize;
-      for (let p = 0; p < inputSize; p += 1) inputs[base + p] = (pixels[p] as number) / 127.5 - 1;
+      const image = pixels.subarray(base, base + inputSize);
+      renderFace(person, { ...sampled, background: [STUDIO_GREY, STUDIO_GREY], clothing: STUDIO_GREY }, size, image);
+      labels[index] = c;
+      for (let p = 0; p < inputSize; p += 1) inputs[base + p] = (image[p] as number) / 127.5 - 1;
     }
   }
   centre(inputs, count, inputSize);
-  return { inputs, labels, size, identities, inputSize };
+  return { inputs, labels, pixels, size, identities, inputSize };
 }
 
 /** Subtracts the mean image and divides by the root mean square of what is left, in place. */

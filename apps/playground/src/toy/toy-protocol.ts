@@ -45,7 +45,13 @@ export interface ToySideSnapshot {
 /** Messages from the worker to the page. */
 export type ToyEvent =
   | { readonly type: 'backend'; readonly report: BackendReport }
-  | { readonly type: 'ready'; readonly labels: Int32Array; readonly dimension: 2 | 3 }
+  | {
+      readonly type: 'ready';
+      readonly labels: Int32Array;
+      readonly dimension: 2 | 3;
+      /** One image of each identity as RGB bytes, `identities × size × size × 3`. */
+      readonly faces: { readonly size: number; readonly pixels: Uint8Array };
+    }
   | {
       readonly type: 'progress';
       readonly step: number;

@@ -101,7 +101,12 @@ function configure(command: Extract<ToyCommand, { type: 'configure' }>): void {
   pickBatch = () => rng.next();
   step = 0;
   pending = [[], []];
-  post({ type: 'ready', labels: (evalLabels as Int32Array).slice(), dimension });
+  const sample = new Uint8Array(IDENTITIES * faces.inputSize);
+  for (let c = 0; c < IDENTITIES; c += 1) {
+    const first = c * IMAGES_PER_IDENTITY * faces.inputSize;
+    sample.set(faces.pixels.subarray(first, first + faces.inputSize), c * faces.inputSize);
+  }
+  post({ type: 'ready', labels: (evalLabels as Int32Array).slice(), dimension, faces: { size: faces.size, pixels: sample } }, [sample.buffer]);
   void snapshot();
 }
 

@@ -15,7 +15,7 @@ const BUILT_IN = new Set(Object.keys(BUILTIN_MARGINS));
  */
 export function customPanel(params: MarginParameters, onRegistered: (spec: CustomMarginSpec) => void): { element: HTMLElement; update(): void } {
   const name = h('input', { type: 'text', value: 'my-margin', 'data-testid': 'custom-name', 'aria-label': 'margin name', spellcheck: false });
-  const formula = h('input', { type: 'text', value: 'cos(θ + m·θ/π) − 0.1', 'data-testid': 'custom-formula', 'aria-label': 'formula', spellcheck: false, autocomplete: 'off' });
+  const formula = h('input', { type: 'text', value: 'cos(θ + m·sin(θ))', 'data-testid': 'custom-formula', 'aria-label': 'formula', spellcheck: false, autocomplete: 'off' });
   const readAs = h('div', { class: 'read-as', 'data-testid': 'custom-read-as' });
   const error = h('div', { class: 'error', role: 'alert', 'data-testid': 'custom-error', hidden: true });
   const verdict = h('div', { class: 'verdict', 'data-testid': 'custom-verdict' });

@@ -5,6 +5,7 @@ import type { CustomMarginSpec } from '../custom/custom-margin';
 import { ToyClient } from '../toy/toy-client';
 import type { BackendRequest, ToyEvent, ToySideSnapshot } from '../toy/toy-protocol';
 import { formatNumber, h } from './dom';
+import { faceStrip } from './face-strip';
 import { optionsFor, type MarginParameters } from './margin-controls';
 import { plotCard } from './plot-card';
 
@@ -34,11 +35,13 @@ export function toyPanel(params: MarginParameters, customs: () => readonly Custo
   const left = plotCard('toy-baseline', 'Softmax (normalised features, no margin)');
   const right = plotCard('toy-margin-plot', 'With the chosen margin');
   const lossCard = plotCard('toy-loss', 'Training loss of both sides');
+  const faces = faceStrip();
   const stats = [h('dl', { class: 'stats', 'data-testid': 'toy-stats-baseline' }), h('dl', { class: 'stats', 'data-testid': 'toy-stats-margin' })] as const;
   const element = h(
     'div',
     { class: 'toy' },
     h('div', { class: 'toolbar' }, h('label', {}, 'margin ', marginSelect), h('label', {}, 'features ', dimensionSelect), start, pause, reset, status),
+    faces.element,
     h('div', { class: 'pair' }, h('div', {}, left.element, stats[0]), h('div', {}, right.element, stats[1])),
     lossCard.element,
   );
@@ -88,6 +91,7 @@ export function toyPanel(params: MarginParameters, customs: () => readonly Custo
       case 'ready':
         labels = event.labels;
         dimension = event.dimension;
+        faces.show(event.faces);
         ready = true;
         status.classList.remove('error');
         status.textContent = 'ready';
