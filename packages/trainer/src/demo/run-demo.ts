@@ -71,7 +71,9 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
 
     // Time a few steps first, so the user knows how long the whole run takes before it starts.
     const probe = createBackbone(settings.backbone, backboneOptions);
-    const calibration = await trainRun({
+    // The first step compiles kernels; time the two after it.
+    const stamps: number[] = [];
+    await trainRun({
       model: probe,
       images: data.train.images,
       labels: data.train.labels,
@@ -82,11 +84,12 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
       learningRate: 0,
       seed: settings.seed,
       thetaEvery: 0,
+      onStep: () => stamps.push(performance.now()),
     });
     probe.dispose();
-    const perStep = calibration.durationMs / 3;
+    const perStep = ((stamps[2] as number) - (stamps[0] as number)) / 2;
     const toySteps = settings.toy.enabled ? 2 * settings.toy.steps : 0;
-    const estimateMs = perStep * (margins.length * (settings.steps + 12)) + 0.25 * perStep * toySteps;
+    const estimateMs = perStep * margins.length * (settings.steps * 1.1 + 10) + 0.3 * perStep * toySteps;
     progress?.log(
       `Training ${margins.length} margins × ${settings.steps} steps (batch ${batchSize}, ${settings.backbone}, ${size}×${size}) ` +
         `on ${counts.train} images of ${data.train.classes} identities; ${data.heldOut.classes} identities held out. ` +

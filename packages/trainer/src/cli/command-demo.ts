@@ -1,0 +1,52 @@
+import { resolve } from 'node:path';
+
+import { createMargin } from '@arcface/margins';
+
+import { demoSettings } from '../demo/demo-settings';
+import { runDemo, type DemoProgress } from '../demo/run-demo';
+import { headline } from '../report/report-tables';
+import { writeReport } from '../report/write-report';
+import { positive } from './command-train';
+
+export interface DemoCommandOptions {
+  readonly quick?: boolean;
+  readonly data?: string;
+  readonly out: string;
+  readonly steps?: string;
+  readonly seed: string;
+  readonly backbone?: string;
+  readonly toy: boolean;
+}
+
+/**
+ * `arcface demo`: trains the same backbone with every margin, evaluates each on held-out
+ * identities, runs the toy experiment and writes the report folder.
+ */
+export async function demoCommand(options: DemoCommandOptions, backend: { backend: string; note: string }, command: string, progress: DemoProgress): Promise<string> {
+  // The pure-JS cpu backend takes about a minute per convolutional training step: use the
+  // dense network there, so the demo still finishes.
+  const backbone = options.backbone ?? (backend.backend === 'cpu' ? 'mlp' : 'tiny-cnn');
+  const base = demoSettings({ quick: options.quick === true, backbone, seed: Number(options.seed) });
+  const settings = {
+    ...base,
+    ...(options.steps === undefined ? {} : { steps: positive('steps', options.steps) }),
+    // ORL-sized sets: 40 identities, 10 held out (30 train), as the real-data runs use.
+    ...(options.data === undefined ? {} : { heldOutIdentities: 10 }),
+    toy: { ...base.toy, enabled: options.toy },
+  };
+  const report = await runDemo({
+    settings,
+    ...(options.data === undefined ? {} : { data: options.data }),
+    backend: backend.backend,
+    backendNote: backend.note,
+    command,
+    progress,
+  });
+  const out = resolve(options.out);
+  progress.log('writing the report…');
+  await writeReport(out, report, { resolveMargin: (spec) => createMargin(spec.name, spec.options) });
+  const head = headline(report);
+  if (head !== undefined) progress.log(head);
+  progress.log(`report: ${out}/index.html (also report.md, report.json, plots/)`);
+  return out;
+}

@@ -1,0 +1,138 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { createBackbone } from '@arcface/backbones';
+import type { FaceDataset } from '@arcface/data';
+import { openImageFolder, openRecordIODataset } from '@arcface/data/node';
+import { createMargin, type JsonValue, type MarginOptions } from '@arcface/margins';
+
+import { checkFaceFolder } from '../demo/demo-data';
+import { createTrainer } from '../engine/create-trainer';
+import { OptionValueError } from './cli-errors';
+import { saveModelFolder } from './model-folder';
+import type { DemoProgress } from '../demo/run-demo';
+
+export interface TrainCommandOptions {
+  readonly data: string;
+  readonly margin: string;
+  readonly marginOptions?: string;
+  readonly backbone: string;
+  readonly backboneOptions?: string;
+  readonly imageSize: string;
+  readonly embeddingSize: string;
+  readonly steps?: string;
+  readonly epochs?: string;
+  readonly batchSize: string;
+  readonly lr: string;
+  readonly out: string;
+  readonly resume?: boolean;
+  readonly seed: string;
+}
+
+/** Parses a flag that must be a positive integer (or a positive number with `real`). */
+export function positive(name: string, value: string, real = false): number {
+  const n = Number(value);
+  if (!(Number.isFinite(n) && n > 0 && (real || Number.isInteger(n)))) {
+    throw new OptionValueError(`--${name} must be a positive ${real ? 'number' : 'integer'}, got '${value}'`);
+  }
+  return n;
+}
+
+/** Parses a JSON-object flag such as `--margin-options '{"m": 0.5}'`. */
+export function jsonObject(name: string, value: string | undefined): { [key: string]: JsonValue } {
+  if (value === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new OptionValueError(`--${name} must be a JSON object such as '{"m": 0.5, "s": 32}', got '${value}'`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new OptionValueError(`--${name} must be a JSON object such as '{"m": 0.5, "s": 32}', got '${value}'`);
+  }
+  return parsed as { [key: string]: JsonValue };
+}
+
+/** Opens `--data`: a RecordIO `.rec` or a folder of identity folders. */
+export async function openTrainingData(path: string, size: number): Promise<{ dataset: FaceDataset; close: () => Promise<void> }> {
+  if (path.endsWith('.rec')) {
+    const rec = await openRecordIODataset(path, { size });
+    return { dataset: rec, close: () => rec.close() };
+  }
+  await checkFaceFolder(path);
+  const folder = await openImageFolder(path, { size });
+  return { dataset: folder, close: async () => undefined };
+}
+
+/**
+ * `arcface train`: trains a backbone with a margin on a folder or `.rec`, writing checkpoints
+ * to `<out>/checkpoints` and the final model to `<out>` (see `arcface eval`, `arcface embed`).
+ */
+export async function trainCommand(options: TrainCommandOptions, progress: DemoProgress): Promise<void> {
+  const size = positive('image-size', options.imageSize);
+  const embeddingSize = positive('embedding-size', options.embeddingSize);
+  const batchSize = positive('batch-size', options.batchSize);
+  const lr = positive('lr', options.lr, true);
+  const seed = Number(options.seed);
+  const marginOptions: MarginOptions = jsonObject('margin-options', options.marginOptions);
+  // Build the margin first: an unknown name or a bad option fails before any data is read.
+  const margin = createMargin(options.margin, marginOptions);
+  const backboneOptions = { inputShape: [size, size, 3] as [number, number, number], embeddingSize, seed, ...jsonObject('backbone-options', options.backboneOptions) };
+  const model: tfl.LayersModel = createBackbone(options.backbone, backboneOptions);
+  const { dataset, close } = await openTrainingData(options.data, size);
+  try {
+    const steps =
+      options.steps !== undefined
+        ? positive('steps', options.steps)
+        : Math.ceil((positive('epochs', options.epochs ?? '1', true) * dataset.length) / batchSize);
+    const checkpoints = join(options.out, 'checkpoints');
+    const existing = await readdir(checkpoints).catch(() => [] as string[]);
+    if (existing.length > 0 && options.resume !== true) {
+      throw new OptionValueError(`'${checkpoints}' already holds checkpoints; pass --resume to continue that run, or choose another --out`);
+    }
+    const trainer = createTrainer({
+      backbone: model,
+      margin,
+      data: dataset,
+      batchSize,
+      steps,
+      seed,
+      augment: { flip: 0.5 },
+      schedule: { type: 'polynomial', lr, warmupSteps: Math.max(1, Math.round(steps / 10)), totalSteps: steps },
+      checkpoint: { store: checkpoints, every: Math.max(1, Math.round(steps / 5)), resume: options.resume === true },
+      evaluation: { statisticsSamples: 0 },
+      onEvent: (event) => {
+        if (event.type === 'start') {
+          if (event.resumedFrom !== undefined) progress.log(`resumed from ${event.resumedFrom} at step ${event.step}`);
+          progress.start('train', event.totalSteps);
+          progress.update(event.step);
+        } else if (event.type === 'step') {
+          progress.update(event.step, `loss ${event.loss.toFixed(3)} θ_y ${event.thetaY.toFixed(1)}°`);
+        }
+      },
+      logger: { warn: (m) => progress.log(`warning: ${m}`) },
+    });
+    try {
+      const result = await trainer.train();
+      progress.stop();
+      await saveModelFolder(options.out, trainer.model, {
+        format: 'arcface-model',
+        version: 1,
+        backbone: { name: options.backbone, options: backboneOptions },
+        inputShape: [size, size, 3],
+        embeddingSize,
+        margin: { name: margin.name, options: { ...margin.options } },
+        classes: dataset.numClasses,
+        steps: result.step,
+        data: options.data,
+      });
+      const last = result.history[result.history.length - 1];
+      progress.log(`trained ${result.step} steps${last === undefined ? '' : `, last loss ${last.loss.toFixed(4)}`}; model written to ${options.out}`);
+    } finally {
+      trainer.dispose();
+    }
+  } finally {
+    await close();
+  }
+}

@@ -1,0 +1,179 @@
+import { Command, CommanderError, Option } from 'commander';
+
+import type { DemoCommandOptions } from './command-demo';
+import type { EmbedCommandOptions } from './command-embed';
+import type { EvalCommandOptions } from './command-eval';
+import type { PlotMarginsOptions } from './command-plot';
+import type { TrainCommandOptions } from './command-train';
+import { applyConfigFile } from './config-file';
+import { createProgressBar } from './progress-bar';
+
+// Commands load tfjs, the backbones and Vega on first use (dynamic imports), so `--help` and
+// usage errors answer at once.
+const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+
+async function setUpBackend(choice: string, verbose: boolean, log: (line: string) => void): Promise<{ backend: string; note: string }> {
+  const { setUpBackend: setUp } = await import('./backend-setup');
+  return setUp(choice, verbose, log);
+}
+
+/** Where the CLI writes; tests and embedders pass their own. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+const defaultIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+function withCommonOptions(command: Command): Command {
+  return command
+    .option('--config <file.json>', 'read options from a JSON file (flags given on the command line win)')
+    .option('--verbose', 'print stack traces and backend details', false);
+}
+
+function backendOption(): Option {
+  return new Option('--backend <name>', 'tfjs backend').choices([...BACKEND_CHOICES]).default('auto');
+}
+
+/** Builds the `arcface` program. Actions run through `runCli`, which maps errors to exit codes. */
+export function buildProgram(io: CliIo = defaultIo): Command {
+  const program = new Command('arcface')
+    .description('Train and evaluate face embeddings with margin softmax losses (ArcFace, CosFace, SphereFace) on TensorFlow.js')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+  const log = (line: string): void => io.stderr(`${line}\n`);
+  const preAction = async (_: Command, action: Command): Promise<void> => {
+    const config = action.getOptionValue('config') as string | undefined;
+    if (config !== undefined) await applyConfigFile(action, config);
+  };
+  program.hook('preAction', preAction);
+
+  withCommonOptions(
+    program
+      .command('demo')
+      .description('train the same backbone with ArcFace, CosFace, SphereFace, combined and normalised softmax, evaluate each on held-out identities, run the toy experiment, write a report')
+      .option('--quick', 'a short run that still trains and evaluates every margin (CI)', false)
+      .option('--data <folder>', 'real faces (<folder>/<identity>/<image>, e.g. ORL) instead of the embedded synthetic faces')
+      .option('--out <dir>', 'report folder', 'arcface-report')
+      .option('--steps <n>', 'training steps per margin (default 150, --quick 12)')
+      .option('--backbone <name>', 'backbone (default tiny-cnn; mlp on the cpu backend)')
+      .option('--seed <n>', 'seed of data, initial weights and order', '1')
+      .option('--no-toy', 'skip the 2-D toy experiment')
+      .addOption(backendOption()),
+  ).action(async (options: DemoCommandOptions & { backend: string; verbose: boolean }) => {
+    const backend = await setUpBackend(options.backend, options.verbose, log);
+    const { demoCommand } = await import('./command-demo');
+    await demoCommand(options, backend, `arcface ${process.argv.slice(2).join(' ')}`.trim(), createProgressBar());
+  });
+
+  withCommonOptions(
+    program
+      .command('train')
+      .description('train a backbone with a margin on an image folder or a RecordIO .rec; writes checkpoints and the model to --out')
+      .requiredOption('--data <folder|file.rec>', 'training images: <folder>/<identity>/<image>, or insightface train.rec (+ .idx)')
+      .option('--margin <name>', 'margin name (arcface list: additive-angular, additive-cosine, multiplicative-angular, combined, softmax-normalized, …)', 'additive-angular')
+      .option('--margin-options <json>', 'margin options as JSON, e.g. \'{"m": 0.5, "s": 32}\'')
+      .option('--backbone <name>', 'backbone: tiny-cnn, mlp, mobilefacenet, iresnet18, …', 'tiny-cnn')
+      .option('--backbone-options <json>', 'extra backbone options as JSON')
+      .option('--image-size <n>', 'input side in pixels', '32')
+      .option('--embedding-size <n>', 'embedding width', '64')
+      .option('--steps <n>', 'optimiser steps (default: from --epochs)')
+      .option('--epochs <n>', 'passes over the data, when --steps is not given', '1')
+      .option('--batch-size <n>', 'images per step', '64')
+      .option('--lr <x>', 'peak learning rate (warm-up, then polynomial decay)', '0.1')
+      .option('--seed <n>', 'seed', '1')
+      .requiredOption('--out <dir>', 'run folder: checkpoints/ and the final model')
+      .option('--resume', 'continue from the newest checkpoint in <out>/checkpoints', false)
+      .addOption(backendOption()),
+  ).action(async (options: TrainCommandOptions & { backend: string; verbose: boolean }) => {
+    await setUpBackend(options.backend, options.verbose, log);
+    const { trainCommand } = await import('./command-train');
+    await trainCommand(options, createProgressBar());
+  });
+
+  withCommonOptions(
+    program
+      .command('eval')
+      .description('verification accuracy (insightface protocol: flip-sum, 10 folds), TAR@FAR and ROC AUC of a trained model')
+      .requiredOption('--model <dir>', 'a folder written by arcface train')
+      .option('--data <folder>', 'face folder; balanced pairs are drawn unless --pairs is given')
+      .option('--pairs <pairs.txt>', 'LFW-style pairs naming images under --data')
+      .option('--bin <file.bin>', 'an insightface verification .bin (lfw.bin, cfp_fp.bin, …)')
+      .option('--far <x>', 'false accept rate of the reported TAR', '0.001')
+      .option('--folds <n>', 'folds', '10')
+      .option('--seed <n>', 'seed of drawn pairs', '1')
+      .option('--json', 'print the full result as JSON', false)
+      .addOption(backendOption()),
+  ).action(async (options: EvalCommandOptions & { backend: string; verbose: boolean }) => {
+    await setUpBackend(options.backend, options.verbose, log);
+    const { evalCommand } = await import('./command-eval');
+    await evalCommand(options, io.stdout);
+  });
+
+  withCommonOptions(
+    program
+      .command('embed')
+      .description('unit-length embeddings of images, as JSON on stdout or a .npy file')
+      .argument('<images...>', 'image files (JPEG, PNG, GIF, WebP, PGM)')
+      .requiredOption('--model <dir>', 'a folder written by arcface train')
+      .option('--out <file>', 'write to a .npy (float32 [N, D]) or .json file instead of stdout')
+      .option('--flip', 'sum the embeddings of each image and its mirror image (insightface\'s flip test)', false)
+      .addOption(backendOption()),
+  ).action(async (files: string[], options: EmbedCommandOptions & { backend: string; verbose: boolean }) => {
+    await setUpBackend(options.backend, options.verbose, log);
+    const { embedCommand } = await import('./command-embed');
+    await embedCommand(files, options, io.stdout);
+  });
+
+  const plot = program.command('plot').description('charts without training');
+  withCommonOptions(
+    plot
+      .command('margins')
+      .description('target logit t(θ) of margins (the paper\'s Fig. 4b) to an SVG or PNG file')
+      .option('--margins <names>', 'comma-separated margin names (default: the five demo margins with the paper\'s values)')
+      .option('--margin-options <json>', 'options per margin name, e.g. \'{"additive-angular": {"m": 0.3}}\'')
+      .option('--step <n>', 'training step for scheduled margins (SphereFace λ)')
+      .requiredOption('--out <file.svg|file.png>', 'output file'),
+  ).action(async (options: PlotMarginsOptions) => {
+    const { plotMarginsCommand } = await import('./command-plot');
+    await plotMarginsCommand(options, io.stdout);
+  });
+  plot.hook('preAction', preAction);
+  return program;
+}
+
+/**
+ * Runs the CLI on `argv` (as `process.argv`) and returns the exit code: 0 on success, 1 for a
+ * failure, 2 for a command line commander cannot parse. Errors print as one line saying what is wrong and what to do;
+ * the stack trace only with `--verbose`.
+ */
+export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  const program = buildProgram(io);
+  const verbose = argv.includes('--verbose');
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed help or the parse error.
+      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
+    }
+    // The library's own errors (ArcfaceError: a stable `code` such as ERR_DATA_FOLDER) already
+    // say what is wrong and what to do; anything else may be a bug, so point at --verbose.
+    const code = (error as { code?: unknown } | null)?.code;
+    if (error instanceof Error && typeof code === 'string' && code.startsWith('ERR_')) {
+      io.stderr(`arcface: error: ${error.message}\n`);
+      if (verbose && error.stack !== undefined) io.stderr(`${error.stack}\n`);
+      return 1;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`arcface: error: ${message}\n`);
+    if (verbose && error instanceof Error && error.stack !== undefined) io.stderr(`${error.stack}\n`);
+    else io.stderr('(run again with --verbose for the stack trace)\n');
+    return 1;
+  }
+}

@@ -1,0 +1,20 @@
+// Node-only entry (`@arcface/trainer/node`): charts (sharp), the demo and its report (files).
+export { renderVegaLite, svgToPng, type RenderedPlot } from '../plots/render';
+export { plotLossCurves, lossCurvesSpec, type LossSeries, type LossCurvesOptions } from '../plots/loss-curves';
+export { plotThetaDistribution, thetaDistributionSpec, type ThetaSeries, type ThetaSnapshot } from '../plots/theta-distribution';
+export { plotRocCurves, rocCurvesSpec, type RocSeries } from '../plots/roc-curves';
+export { plotTargetLogitCurves, targetLogitCurvesSpec, sampleTargetLogits, type TargetLogitSeries, type TargetLogitOptions } from '../plots/target-logit-curves';
+export { plotAngleStatistics, angleStatisticsSpec, type AngleStatisticsSeries } from '../plots/angle-statistics';
+export { plotToyEmbedding, toyEmbeddingSpec, type ToyPanel } from '../plots/toy-embedding';
+export { PlotInputError } from '../plots/plot-error';
+export { measureCircleGeometry, type CircleGeometry } from '../toy/geodesic-gap';
+export { runToyExperiment, type ToyOptions } from '../toy/run-toy';
+export { runDemo, type RunDemoOptions, type DemoProgress } from '../demo/run-demo';
+export { demoSettings, DEMO_MARGINS, type DemoSettings, type DemoMargin } from '../demo/demo-settings';
+export { UsageError, DataFolderError, EmptyIdentityError, UnreadableImageError } from '../demo/demo-errors';
+export { writeReport, type WriteReportOptions } from './write-report';
+export { renderReportPlots, type ReportPlot, type MarginResolver } from './report-plots';
+export { renderReportMarkdown } from './report-markdown';
+export { renderReportHtml } from './report-html';
+export type { DemoReport, MarginRunReport, ToyReport, ToyPanelReport, VerificationSummary, AngleStatisticsDegrees, MarginSpec } from './demo-report';
+export { runCli, buildProgram, type CliIo } from '../cli/program';
