@@ -88,25 +88,34 @@ export function createTrainer(config: TrainerConfig): Trainer {
   const margin = isMarginFn(config.margin) ? config.margin : createMargin(config.margin.name, config.margin.options ?? {});
   const backboneSpec = config.backbone instanceof tfl.LayersModel ? undefined : config.backbone;
   const model = backboneSpec === undefined ? (config.backbone as tfl.LayersModel) : createBackbone(backboneSpec.name, { seed, ...backboneSpec.options });
-  const inputShape = model.inputs[0]?.shape;
-  const outputShape = model.outputs[0]?.shape;
-  if (inputShape?.length !== 4 || outputShape?.length !== 2) {
-    throw new TrainerConfigError('ERR_TRAINER_CONFIG', `the backbone must map [B, h, w, c] to [B, D], got [${inputShape}] → [${outputShape}]`);
-  }
-  const [height, width] = [inputShape[1] as number, inputShape[2] as number];
-  const embeddingSize = outputShape[1] as number;
-  if (config.embeddingSize !== undefined && config.embeddingSize !== embeddingSize) {
-    throw new EmbeddingSizeMismatchError(embeddingSize, config.embeddingSize);
-  }
-  const numClasses = data.numClasses;
-  const head =
-    config.head !== undefined && 'prepare' in config.head
-      ? config.head
-      : createHead(config.head ?? { type: 'full' }, { numClasses, embeddingSize, seed });
-  if (head.embeddingSize !== embeddingSize) throw new EmbeddingSizeMismatchError(embeddingSize, head.embeddingSize);
-  if (head.numClasses !== numClasses) {
-    throw new TrainerConfigError('ERR_CLASS_COUNT_MISMATCH', `the head has ${head.numClasses} classes but the data has ${numClasses}`);
-  }
+  // A model built here is freed again when a later check fails, so a bad config leaks nothing.
+  const { height, width, embeddingSize, numClasses, head } = (() => {
+    try {
+      const inputShape = model.inputs[0]?.shape;
+      const outputShape = model.outputs[0]?.shape;
+      if (inputShape?.length !== 4 || outputShape?.length !== 2) {
+        throw new TrainerConfigError('ERR_TRAINER_CONFIG', `the backbone must map [B, h, w, c] to [B, D], got [${inputShape}] → [${outputShape}]`);
+      }
+      const [height, width] = [inputShape[1] as number, inputShape[2] as number];
+      const embeddingSize = outputShape[1] as number;
+      if (config.embeddingSize !== undefined && config.embeddingSize !== embeddingSize) {
+        throw new EmbeddingSizeMismatchError(embeddingSize, config.embeddingSize);
+      }
+      const numClasses = data.numClasses;
+      const head =
+        config.head !== undefined && 'prepare' in config.head
+          ? config.head
+          : createHead(config.head ?? { type: 'full' }, { numClasses, embeddingSize, seed });
+      if (head.embeddingSize !== embeddingSize) throw new EmbeddingSizeMismatchError(embeddingSize, head.embeddingSize);
+      if (head.numClasses !== numClasses) {
+        throw new TrainerConfigError('ERR_CLASS_COUNT_MISMATCH', `the head has ${head.numClasses} classes but the data has ${numClasses}`);
+      }
+      return { height, width, embeddingSize, numClasses, head };
+    } catch (error) {
+      if (backboneSpec !== undefined) model.dispose();
+      throw error;
+    }
+  })();
   const store: CheckpointStore | undefined =
     config.checkpoint === undefined
       ? undefined

@@ -16,7 +16,7 @@ import type { TrainerEvent } from './trainer-events';
  */
 export interface TrainerConfig {
   /** A built model, or a registry name and options for `createBackbone`. */
-  readonly backbone: tfl.LayersModel | { readonly name: string; readonly options?: BackboneOptions };
+  readonly backbone: tfl.LayersModel | { readonly name: string; readonly options?: BackboneOptions & Record<string, unknown> };
   /** A margin object, or a registry name and options for `createMargin`. */
   readonly margin: MarginFn | { readonly name: string; readonly options?: MarginOptions };
   /** Head settings, or a head object [full classifier]. */
