@@ -10,9 +10,11 @@ export interface ToyModelShape {
 }
 
 /**
- * The paper's toy network in plain tfjs-core variables (no tfjs-layers, to keep the page
- * light): two ReLU layers and a linear 2-D or 3-D embedding, trained with Adam together with
- * the class centres `[C, D]` under a margin-softmax loss. Dense layers train on every backend,
+ * The paper's toy network in plain tfjs-core variables: two ReLU layers and a linear 2-D or
+ * 3-D embedding, trained with Adam together with the class centres `[C, D]` under
+ * `marginSoftmaxLoss` of @arcface/margins. Not `mlp` of @arcface/backbones: its tfjs-layers
+ * model (BatchNorm and PReLU per layer) took 1.5–1.8× as long per step on wasm at this size,
+ * and tfjs-layers would add about 400 kB to the worker. Dense layers train on every backend,
  * WASM included. The same seed gives the same start, so the two sides of the page differ only
  * in their margin.
  */
