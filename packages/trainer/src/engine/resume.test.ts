@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

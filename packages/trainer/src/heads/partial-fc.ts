@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@arcface/core';
 import { createRng, hashSeed } from '@arcface/data';
-import type { Optimizer } from '../optim/optimizer';
 import { fillNormal } from './gaussian';
 import type { ClassificationHead, HeadState, HeadStep } from './head';
 
