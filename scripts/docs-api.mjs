@@ -17,9 +17,9 @@ for (const pkg of libraryPackages()) {
     if (typeof source !== 'string') continue;
     const specifier = `${pkg.name}${subpath === '.' ? '' : subpath.slice(1)}`;
     const shim = join(ENTRIES, `${specifier.replace(/^@/, '').replaceAll('/', '__')}.ts`);
-    const target = relative(dirname(shim), join(pkg.dir, source)).replace(/\.ts$/, '');
+    const reexport = relative(dirname(shim), join(pkg.dir, source)).replace(/\.ts$/, '');
     mkdirSync(dirname(shim), { recursive: true });
-    writeFileSync(shim, `/**\n * ${pkg.manifest.description ?? specifier}\n *\n * @module ${specifier}\n */\nexport * from '${target}';\n`);
+    writeFileSync(shim, `/**\n * ${pkg.manifest.description ?? specifier}\n *\n * @module ${specifier}\n */\nexport * from '${reexport}';\n`);
     entryPoints.push(relative(REPO_ROOT, shim));
     console.log(`docs:api: ${specifier} <- ${relative(REPO_ROOT, join(pkg.dir, source))}`);
   }
