@@ -64,6 +64,6 @@ export function demoSettings(options: { quick?: boolean; backbone?: string; seed
     weightDecay: 5e-4,
     pairsPerFold: quick ? 10 : 60,
     margins: DEMO_MARGINS,
-    toy: { enabled: true, identities: 8, imagesPerIdentity: quick ? 8 : 40, steps: quick ? 10 : 200, learningRate: 0.05 },
+    toy: { enabled: true, identities: 8, imagesPerIdentity: quick ? 8 : 40, steps: quick ? 10 : 500, learningRate: 0.02 },
   };
 }
