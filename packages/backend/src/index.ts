@@ -14,4 +14,9 @@ export {
   type WasmTrainingKernelOptions,
   type WasmTrainingKernels,
 } from './wasm/register-wasm-training-kernels';
+export {
+  registerWebgpuTrainingKernels,
+  type WebgpuTrainingKernelOptions,
+  type WebgpuTrainingKernels,
+} from './webgpu/register-webgpu-training-kernels';
 export { NoBackendAvailableError, UnknownBackendError, UnsupportedConvolutionError, WasmBackendMissingError } from './errors';

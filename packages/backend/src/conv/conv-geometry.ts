@@ -18,7 +18,7 @@ export function convGeometry(
   depthwise: boolean,
 ): tf.backend_util.Conv2DInfo {
   if (attrs.dataFormat === 'NCHW') {
-    throw new UnsupportedConvolutionError(`dataFormat 'NCHW' is not supported by the wasm training kernels (got shape [${xShape.join(', ')}]); use 'NHWC'`);
+    throw new UnsupportedConvolutionError(`dataFormat 'NCHW' is not supported by the training kernels of @arcface/backend (got shape [${xShape.join(', ')}]); use 'NHWC'`);
   }
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],

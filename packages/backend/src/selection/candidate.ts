@@ -7,6 +7,10 @@ export interface CandidateContext {
   readonly importer: ModuleImporter;
   /** Register the wasm gradient kernels when wasm is set up. */
   readonly wasmTrainingKernels: boolean;
+  /** Register the WebGPU filter-gradient kernels when webgpu is set up. */
+  readonly webgpuTrainingKernels: boolean;
+  /** Options for Dawn's `create()` (Node's `webgpu` package). */
+  readonly dawnFlags: readonly string[];
   /** Where the browser fetches the tfjs .wasm binaries from (`setWasmPaths`). */
   readonly wasmPaths?: string;
 }
@@ -17,12 +21,12 @@ export interface Candidate {
   prepare(context: CandidateContext): Promise<string>;
 }
 
-/** True when an import failed because the package is absent (Node, vite-node and bundlers word it differently). */
+/** True when an import failed because the package is absent (Node, vite-node, vitest 4 and bundlers word it differently). */
 export function isModuleMissing(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return true;
   const message = error instanceof Error ? error.message : String(error);
-  return /Cannot find (module|package)|Failed to (load|resolve) (url|import|module)|Failed to fetch dynamically imported module/i.test(message);
+  return /Cannot find (module|package)|Could not resolve "[^"]+"|Failed to (load|resolve) (url|import|module)|Failed to fetch dynamically imported module/i.test(message);
 }
 
 /** Imports `specifier`; a missing package becomes a {@link CandidateSkipped} carrying `howToInstall`. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerWasmTrainingKernels } from '../wasm/register-wasm-training-kernels';
+import { registerWebgpuTrainingKernels } from '../webgpu/register-webgpu-training-kernels';
 import { CandidateSkipped, errorMessage, importOrSkip, isModuleMissing, type Candidate, type CandidateContext } from './candidate';
 
 /** Requires `importer` to have registered the tfjs backend `name` with this copy of tfjs-core. */
@@ -58,9 +59,9 @@ interface DawnModule {
  */
 export const nodeWebgpuCandidate: Candidate = {
   name: 'webgpu',
-  async prepare({ importer }: CandidateContext): Promise<string> {
+  async prepare({ importer, webgpuTrainingKernels, dawnFlags }: CandidateContext): Promise<string> {
     const dawn = (await importOrSkip(importer, 'webgpu', '`npm i webgpu @tensorflow/tfjs-backend-webgpu` (Dawn for Node)')) as DawnModule;
-    const gpu = dawn.create([]);
+    const gpu = dawn.create([...dawnFlags]);
     const adapter = await gpu.requestAdapter();
     if (adapter === null || adapter === undefined) {
       throw new CandidateSkipped('Dawn found no GPU adapter (no Vulkan, Metal or D3D12 device with a usable driver)');
@@ -77,6 +78,7 @@ export const nodeWebgpuCandidate: Candidate = {
     // Measured on an H200: keeping small tensors on the GPU instead of forwarding them to the
     // CPU made a small conv training step 30% faster.
     tf.env().set('WEBGPU_CPU_FORWARD', false);
+    if (webgpuTrainingKernels) registerWebgpuTrainingKernels();
     return 'webgpu';
   },
 };
@@ -84,12 +86,13 @@ export const nodeWebgpuCandidate: Candidate = {
 /** WebGPU in the browser: needs `navigator.gpu` and an adapter. */
 export const browserWebgpuCandidate: Candidate = {
   name: 'webgpu',
-  async prepare({ importer }: CandidateContext): Promise<string> {
+  async prepare({ importer, webgpuTrainingKernels }: CandidateContext): Promise<string> {
     const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
     if (gpu === undefined) throw new CandidateSkipped('this browser has no WebGPU (navigator.gpu is undefined)');
     if ((await gpu.requestAdapter()) === null) throw new CandidateSkipped('WebGPU is present but offered no adapter');
     await importOrSkip(importer, '@tensorflow/tfjs-backend-webgpu', '`npm i @tensorflow/tfjs-backend-webgpu`');
     requireRegistered('webgpu', '@tensorflow/tfjs-backend-webgpu');
+    if (webgpuTrainingKernels) registerWebgpuTrainingKernels();
     return 'webgpu';
   },
 };

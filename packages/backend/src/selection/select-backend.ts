@@ -22,6 +22,16 @@ export interface SelectBackendOptions {
   readonly environment?: 'node' | 'browser';
   /** Register the wasm training kernels when wasm is chosen (default true). */
   readonly wasmTrainingKernels?: boolean;
+  /**
+   * Register the WebGPU filter-gradient kernels when webgpu is chosen (default true): tfjs'
+   * own make a training step about 150× slower than PyTorch CUDA (docs/benchmarks.md).
+   */
+  readonly webgpuTrainingKernels?: boolean;
+  /**
+   * Options for Dawn's `create()` in Node (the `webgpu` package), e.g.
+   * `['enable-dawn-features=allow_unsafe_apis']` to expose GPU timestamps to `tf.profile`.
+   */
+  readonly dawnFlags?: readonly string[];
   /** Prefix the browser fetches tfjs' .wasm files from (`setWasmPaths`). */
   readonly wasmPaths?: string;
 }
@@ -56,7 +66,7 @@ function order(defaults: readonly Candidate[], options: SelectBackendOptions): C
  * step, and reported: the first that passes is chosen, and every other one says why not.
  *
  * Node order: `tensorflow` (tfjs-node-gpu, then tfjs-node), `webgpu` (Dawn through the
- * `webgpu` package), `wasm` (with this package's training kernels), `cpu`.
+ * `webgpu` package, with this package's filter-gradient kernels), `wasm` (with this package's training kernels), `cpu`.
  * Browser order: `webgpu`, `webgl`, `wasm`, `cpu`.
  *
  * @example
@@ -74,6 +84,8 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   const context = {
     importer: options.importer ?? defaultImporter,
     wasmTrainingKernels: options.wasmTrainingKernels ?? true,
+    webgpuTrainingKernels: options.webgpuTrainingKernels ?? true,
+    dawnFlags: options.dawnFlags ?? [],
     ...(options.wasmPaths === undefined ? {} : { wasmPaths: options.wasmPaths }),
   };
   const probe = options.probe === false ? undefined : typeof options.probe === 'function' ? options.probe : probeBackend;

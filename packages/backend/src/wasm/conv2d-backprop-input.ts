@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { asTensor, convGeometry, spreadForTransposedConv, type ConvAttributes } from './conv-geometry';
+import { asTensor, convGeometry, spreadForTransposedConv, type ConvAttributes } from '../conv/conv-geometry';
 
 interface Conv2DBackpropInputAttributes extends ConvAttributes {
   readonly inputShape: [number, number, number, number];

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { asTensor, convGeometry, padForTaps, tapWindow, type ConvAttributes } from './conv-geometry';
+import { asTensor, convGeometry, padForTaps, tapWindow, type ConvAttributes } from '../conv/conv-geometry';
 
 interface DepthwiseBackpropFilterAttributes extends ConvAttributes {
   readonly filterShape: [number, number, number, number];

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { asTensor } from './conv-geometry';
+import { asTensor } from '../conv/conv-geometry';
 
 /** Swaps the last two axes. */
 function transposeInner(x: tf.Tensor): tf.Tensor {

@@ -1,0 +1,110 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { convGeometry, type ConvAttributes } from '../conv/conv-geometry';
+import { conv2dBackpropFilterChunked } from './conv2d-backprop-filter-chunked';
+import { depthwiseBackpropFilterChunked } from './depthwise-backprop-filter-chunked';
+
+export interface WebgpuTrainingKernelOptions {
+  /**
+   * The backend to serve (default 'webgpu'). The kernels are built from plain tfjs ops, so
+   * they run on any backend: another name lets them be checked against cpu or wasm.
+   */
+  readonly backendName?: string;
+  /**
+   * Depthwise layers whose gradient reduces over fewer rows (N · outHeight · outWidth) than
+   * this keep the backend's own kernel (default 4096): there the one-thread-per-weight loop
+   * is short, and the global depthwise conv's 7×7 window would cost 49 × 3 small launches.
+   */
+  readonly depthwiseMinRows?: number;
+}
+
+export interface WebgpuTrainingKernels {
+  /** The backend the kernels serve. */
+  readonly backendName: string;
+  /** Kernel names now served by this package for that backend. */
+  readonly kernels: readonly string[];
+  /** Restores the kernels that were registered before (or removes the added ones). */
+  unregister(): void;
+}
+
+const STATE_KEY = Symbol.for('@arcface/backend/webgpu-training-kernels');
+
+function registry(): Map<string, WebgpuTrainingKernels> {
+  const holder = globalThis as unknown as Record<symbol, Map<string, WebgpuTrainingKernels> | undefined>;
+  holder[STATE_KEY] ??= new Map();
+  return holder[STATE_KEY];
+}
+
+function depthwiseWithFallback(original: tf.KernelFunc | undefined, minRows: number): tf.KernelFunc {
+  return (args) => {
+    if (original !== undefined) {
+      const attrs = args.attrs as unknown as ConvAttributes & { filterShape: [number, number, number, number] };
+      const info = convGeometry((args.inputs.x as tf.TensorInfo).shape, attrs.filterShape, attrs, true);
+      if (info.batchSize * info.outHeight * info.outWidth < minRows) return original(args);
+    }
+    return depthwiseBackpropFilterChunked(args);
+  };
+}
+
+/**
+ * Makes training on WebGPU fast: replaces the two filter-gradient kernels of
+ * `@tensorflow/tfjs-backend-webgpu` 4.22, `Conv2DBackpropFilter` and
+ * `DepthwiseConv2dNativeBackpropFilter`, which give each filter weight one GPU thread looping
+ * over every output pixel of the batch (a few thousand threads, each 10⁵–10⁶ steps long, on
+ * a face network's first layers), with per-tap matrix products whose long reduction is cut
+ * into chunks run side by side (a batched `matMul`, then a sum of the partial results).
+ *
+ * `selectBackend` calls it when it picks webgpu. Nothing is registered at import time; a
+ * second call for the same backend returns the first registration.
+ *
+ * @example
+ * ```ts
+ * import '@tensorflow/tfjs-backend-webgpu';
+ * import { registerWebgpuTrainingKernels } from '@arcface/backend';
+ * const kernels = registerWebgpuTrainingKernels();
+ * await tf.setBackend('webgpu');
+ * // … train …
+ * kernels.unregister();
+ * ```
+ */
+export function registerWebgpuTrainingKernels(options: WebgpuTrainingKernelOptions = {}): WebgpuTrainingKernels {
+  const backendName = options.backendName ?? 'webgpu';
+  const active = registry();
+  const existingRegistration = active.get(backendName);
+  if (existingRegistration !== undefined) return existingRegistration;
+
+  const depthwiseOriginal = tf.getKernel(tf.DepthwiseConv2dNativeBackpropFilter, backendName)?.kernelFunc;
+  const plan: Array<[string, tf.KernelFunc]> = [
+    [tf.Conv2DBackpropFilter, conv2dBackpropFilterChunked as tf.KernelFunc],
+    [tf.DepthwiseConv2dNativeBackpropFilter, depthwiseWithFallback(depthwiseOriginal, options.depthwiseMinRows ?? 4096)],
+  ];
+
+  const previous = new Map<string, tf.KernelConfig | undefined>();
+  for (const [kernelName, kernelFunc] of plan) {
+    const existing = tf.getKernel(kernelName, backendName);
+    previous.set(kernelName, existing);
+    // Unregister first: tfjs warns, and keeps going, when a name is registered twice.
+    if (existing !== undefined) tf.unregisterKernel(kernelName, backendName);
+    tf.registerKernel({
+      kernelName,
+      backendName,
+      kernelFunc,
+      ...(existing?.setupFunc === undefined ? {} : { setupFunc: existing.setupFunc }),
+      ...(existing?.disposeFunc === undefined ? {} : { disposeFunc: existing.disposeFunc }),
+    });
+  }
+
+  const registration: WebgpuTrainingKernels = {
+    backendName,
+    kernels: plan.map(([name]) => name),
+    unregister() {
+      if (registry().get(backendName) !== registration) return;
+      for (const [kernelName, config] of previous) {
+        tf.unregisterKernel(kernelName, backendName);
+        if (config !== undefined) tf.registerKernel(config);
+      }
+      registry().delete(backendName);
+    },
+  };
+  active.set(backendName, registration);
+  return registration;
+}
