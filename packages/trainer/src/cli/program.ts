@@ -154,8 +154,11 @@ export function buildProgram(io: CliIo = defaultIo): Command {
 export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
   const program = buildProgram(io);
   const verbose = argv.includes('--verbose');
+  // `pnpm demo -- --data x` may hand the script a literal `--`; no command takes operands that
+  // start with a dash, so it is dropped rather than ending option parsing.
+  const args = argv.filter((a, i) => i < 2 || a !== '--');
   try {
-    await program.parseAsync([...argv]);
+    await program.parseAsync(args);
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
