@@ -3,9 +3,10 @@ import { describeEachBackend, expectNoLeak, registerGradients } from '@arcface/t
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defineMargin } from './define-margin';
 import { InvalidMarginError, MarginOptionError } from './errors';
-import { marginSoftmaxLoss } from './margin-softmax-loss';
+import { hasClosedFormGradient, marginSoftmaxLoss } from './margin-softmax-loss';
 import { createMargin } from './registry';
 import type { MarginFn } from './margin-fn';
+import { cosineRows, softmaxCrossEntropy } from '../test/float64-loss';
 
 /** t = cos θ − m·θ/π, given only as a scalar formula. */
 const linearAngular = defineMargin({
@@ -85,6 +86,46 @@ describeEachBackend('defineMargin tensor forms', () => {
   });
 
   beforeAll(registerGradients);
+
+  it('a margin with its own logits gets no target form: the loss is that of its logits', async () => {
+    // CosFace on the target, and every non-target logit raised by 0.2: the target-only pair
+    // given beside `logits` would describe CosFace alone and lose the raise.
+    const raised = defineMargin({
+      name: 'raised-negatives',
+      defaults: { m: 0.35, raise: 0.2 },
+      setup: ({ m, raise, s }) => ({
+        targetLogit: (theta) => Math.cos(theta) - m,
+        target: (c) => tf.sub(c, m),
+        targetGradient: (c) => tf.onesLike(c),
+        logits: (cosines, labels) => {
+          const onehot = tf.cast(tf.oneHot(labels, cosines.shape[1]), 'float32');
+          // c − m on the target, c + raise elsewhere
+          return tf.mul(tf.add(cosines, tf.sub(raise, tf.mul(onehot, m + raise))), s);
+        },
+      }),
+    });
+    const xs = [[1, 2, 0.5], [-1, 0.3, 2], [0.2, -2, 1], [0.5, 0.5, -1]];
+    const ws = [[1, 0, 0], [0, 1, 1], [-1, 1, 0]];
+    const ys = [0, 1, 2, 1];
+    const expected = (raise: number) =>
+      softmaxCrossEntropy(
+        cosineRows(xs, ws).map((row, i) => row.map((c, j) => 10 * (j === ys[i] ? c - 0.35 : c + raise))),
+        ys,
+      );
+    const [x, w, labels] = [tf.tensor2d(xs), tf.tensor2d(ws), tf.tensor1d(ys, 'int32')];
+    for (const gradient of ['exact', 'straight-through'] as const) {
+      const margin = raised({ s: 10, gradient });
+      expect(margin.target, gradient).toBeUndefined();
+      expect(margin.targetGradient, gradient).toBeUndefined();
+      expect(hasClosedFormGradient(margin)).toBe(false);
+      const loss = await expectNoLeak(() => marginSoftmaxLoss(x, w, labels, margin));
+      const value = (await loss.data())[0] as number;
+      expect(Math.abs(value - expected(0.2)) / expected(0.2), gradient).toBeLessThan(1e-5);
+      expect(Math.abs(value - expected(0)), 'not the target-only loss').toBeGreaterThan(0.1);
+      loss.dispose();
+    }
+    tf.dispose([x, w, labels]);
+  });
 
   it('builds logits = where(onehot, s·t(c_y), s·c), differentiable by autodiff', async () => {
     const margin = createMargin('additive-cosine', { m: 0.25, s: 10 });

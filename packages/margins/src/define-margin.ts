@@ -32,7 +32,12 @@ export interface MarginFormula {
   targetGradient?(cosTarget: tf.Tensor1D, context: MarginContext): tf.Tensor;
   /** Angles where the formula changes branch, for `checkMargin`. */
   boundaries?(step: number): readonly number[];
-  /** A general tensor form, for margins that move non-target logits; replaces the default. */
+  /**
+   * A general tensor form, for margins that move non-target logits, read the feature norms with
+   * their gradient, or return fewer columns than there are centre rows (sub-centres). It
+   * replaces the default, and the margin then exposes no `target`/`targetGradient` (even if
+   * given here): the loss must differentiate these logits, not a target-only stand-in.
+   */
   logits?(cosines: tf.Tensor2D, labels: tf.Tensor1D, context: MarginContext): tf.Tensor;
   /** An extra loss term (MagFace). */
   regularizer?(context: MarginContext): tf.Scalar;
@@ -76,6 +81,8 @@ export type MarginFactory<
  * - With `target` only, the target is differentiated by tfjs autodiff.
  * - With neither, the scalar formula is evaluated on the host, with `targetDerivative` (or
  *   central differences) as its derivative.
+ * - With `logits`, the margin is a general one: it carries no target-only tensor form, and
+ *   `marginSoftmaxLoss` differentiates its `logits` by tfjs autodiff.
  *
  * @example
  * // t = cos θ − m·θ/π: a margin that grows with the angle
@@ -177,9 +184,11 @@ function buildMargin<Name extends string, Options extends MarginOptions & Common
     return op(cosTarget) as tf.Tensor1D;
   };
 
-  // A margin with its own `logits` moves more than the target column: a target-only tensor
-  // form synthesised from the scalar formula would misdescribe it, so it gets none.
-  const targetOnly = formula.logits === undefined || formula.target !== undefined;
+  // A margin with its own `logits` may move more than the target column, read the norms or
+  // pool sub-centres: a target-only tensor form (synthesised from the scalar formula or given
+  // beside `logits`) would send the loss down its closed-form path and skip those logits, so it
+  // gets none.
+  const targetOnly = formula.logits === undefined;
   const margin: MarginFn<Name, Options> = {
     specificationVersion: MARGIN_SPEC_VERSION,
     name,

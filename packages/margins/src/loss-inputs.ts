@@ -2,11 +2,19 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, ShapeMismatchError } from '@arcface/core';
 import { InvalidLabelsError, NonFiniteInputError } from './errors';
 
+/** The smallest and largest label of a batch, as {@link checkLossInputs} read them. */
+export interface LabelRange {
+  readonly low: number;
+  readonly high: number;
+}
+
 /**
  * Checks what the losses take: embeddings [B, D] and class rows [C, D] in float32, int32
  * labels [B]. With `values`, also that every label lies in [0, C) and that neither matrix
  * holds NaN or ±Infinity, with one synchronous read of four numbers: the label range and
- * Σ x·0 per matrix (0 when all are finite, NaN otherwise, and it cannot overflow).
+ * Σ x·0 per matrix (0 when all are finite, NaN otherwise, and it cannot overflow). Returns the
+ * label range it read (undefined without `values`), so a caller can check the labels against
+ * a narrower class count it learns later (a margin that pools sub-centres) without another read.
  */
 export function checkLossInputs(
   where: string,
@@ -15,7 +23,7 @@ export function checkLossInputs(
   labels: tf.Tensor,
   values: boolean,
   centersName = 'centers',
-): void {
+): LabelRange | undefined {
   checkMatrix(where, 'embeddings', embeddings);
   checkMatrix(where, centersName, centers);
   if (embeddings.shape[1] !== centers.shape[1]) {
@@ -35,7 +43,7 @@ export function checkLossInputs(
       `${where}: labels [${labels.shape}] and embeddings [${embeddings.shape}] differ in batch size`,
     );
   }
-  if (!values) return;
+  if (!values) return undefined;
   const classes = centers.shape[0] as number;
   const summary = tf.tidy(() =>
     tf.stack([
@@ -53,6 +61,7 @@ export function checkLossInputs(
   }
   if (embeddingsCheck !== 0) throw new NonFiniteInputError(`${where}: embeddings contain NaN or Infinity`);
   if (centersCheck !== 0) throw new NonFiniteInputError(`${where}: ${centersName} contain NaN or Infinity`);
+  return { low: low as number, high: high as number };
 }
 
 function checkMatrix(where: string, name: string, x: tf.Tensor): void {

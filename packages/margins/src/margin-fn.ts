@@ -31,9 +31,16 @@ export type MarginOptions = { [key: string]: JsonValue | undefined };
 export interface MarginContext {
   /** Training step, for scheduled margins (SphereFace λ annealing). Defaults to 0. */
   readonly step?: number;
-  /** ‖x‖ of each embedding before normalisation, [B] (AdaFace, MagFace). */
+  /**
+   * ‖x‖ of each embedding before normalisation, [B] (AdaFace, MagFace). In `logits` and
+   * `regularizer` they carry their gradient to the embeddings (detach them to steer without
+   * one); in the closed-form `target` path they are constants.
+   */
   readonly featureNorms?: tf.Tensor1D;
-  /** Whether the call is part of training (margins with running statistics update them only then). */
+  /**
+   * Whether the call is a training step: margins with running statistics update them only
+   * then. The losses pass `false` unless their caller passes `training: true`.
+   */
   readonly training?: boolean;
 }
 

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkLossInputs } from './loss-inputs';
 import type { MarginLossContext } from './margin-softmax-loss';
 import type { MarginFn } from './margin-fn';
+import { featureNorms } from './feature-norms';
 import { normalizeRows } from './row-normalization';
 
 /**
@@ -27,7 +28,7 @@ export function marginLogits(
     return margin.logits(cosines, labels, {
       step: context.step ?? 0,
       training: context.training ?? false,
-      featureNorms: xs.norm,
+      featureNorms: featureNorms(embeddings),
     });
   });
 }

@@ -1,13 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { crossEntropyBackward, crossEntropyForward, crossEntropyLoss } from './cross-entropy';
-import { GradientsNotRegisteredError } from './errors';
-import { checkLossInputs } from './loss-inputs';
+import { ShapeMismatchError } from '@arcface/core';
+import { GradientsNotRegisteredError, InvalidLabelsError } from './errors';
+import { featureNorms } from './feature-norms';
+import { checkLossInputs, type LabelRange } from './loss-inputs';
 import type { MarginContext, MarginFn } from './margin-fn';
 import { normalizeRows, normalizeRowsBackward } from './row-normalization';
 import { normalizedCosines } from './normalized-cosines';
 
 /** The context the losses take: the margin's context plus input checking. */
 export interface MarginLossContext extends Omit<MarginContext, 'featureNorms'> {
+  /**
+   * Whether this call is a training step [false]. Margins with running statistics (AdaFace's
+   * mean and std of ‖x‖, CurricularFace's t) update them only when `training: true`; any other
+   * call (evaluation, validation, a plot) reads them as they are and leaves them unchanged.
+   * A trainer passes `true` once per step.
+   */
+  readonly training?: boolean;
   /**
    * Check label range and NaN/Infinity in the inputs [true]. It costs one synchronous read of
    * four numbers per call; turn it off where synchronous reads stall (WebGL, WebGPU).
@@ -16,8 +25,9 @@ export interface MarginLossContext extends Omit<MarginContext, 'featureNorms'> {
 }
 
 /**
- * Whether `margin` takes the closed-form path: it has a tensor `target` (and, in exact mode,
- * a `targetGradient`) and no regulariser. Such margins train with no tfjs gradient registry.
+ * Whether `margin` takes the closed-form path: it has a tensor `target` and, in exact mode, a
+ * `targetGradient`. Such margins train with no tfjs gradient registry (a regulariser, if any,
+ * is differentiated by autodiff and needs it for its own ops).
  */
 export function hasClosedFormGradient(margin: MarginFn): boolean {
   return (
@@ -35,18 +45,24 @@ export function hasClosedFormGradient(margin: MarginFn): boolean {
  * the whole loss is one `tf.customGrad` with a closed-form backward pass:
  * dL/dlogits = (softmax − onehot)/B, through the margin's derivative on the target column,
  * the cosine matMul and the normalisation. `tf.grad` then works with nothing but
- * `@tensorflow/tfjs-core` and a backend: no gradient registry. Other margins (a general
- * `logits`) are differentiated by tfjs autodiff, which needs `@tensorflow/tfjs` or
- * `@tensorflow/tfjs-layers` loaded; without it the backward pass throws
- * {@link GradientsNotRegisteredError}.
+ * `@tensorflow/tfjs-core` and a backend: no gradient registry. There the target may read
+ * `featureNorms`, as constants: dt/dc is the only derivative taken.
  *
- * The feature norms ‖x‖ reach the margin as `context.featureNorms`. Bad input throws a typed
- * error: shapes (`ShapeMismatchError`, `InvalidArgumentError`), labels (`InvalidLabelsError`),
- * NaN or Infinity (`NonFiniteInputError`).
+ * Other margins (a general `logits`) are differentiated by tfjs autodiff, which needs
+ * `@tensorflow/tfjs` or `@tensorflow/tfjs-layers` loaded for the margin's own ops; without it
+ * the backward pass throws {@link GradientsNotRegisteredError}. Their logits may have fewer
+ * columns than `centers` has rows (Sub-center ArcFace maps [B, C·K] cosines to [B, C]): the
+ * cross-entropy runs over the logits' columns and the labels are checked against them. Their
+ * `featureNorms` carry a gradient: a margin whose logits depend on ‖x‖ (MagFace's m(‖x‖))
+ * adds dL/d‖x‖ · x̂ to dL/dx; one that detaches the norms (AdaFace) adds nothing.
+ *
+ * A margin's `regularizer` (MagFace) is added to the loss, with the norms' gradient. Bad input
+ * throws a typed error: shapes (`ShapeMismatchError`, `InvalidArgumentError`), labels
+ * (`InvalidLabelsError`), NaN or Infinity (`NonFiniteInputError`).
  *
  * @example
  * const margin = createMargin('additive-angular', { m: 0.5, s: 64 });
- * const loss = marginSoftmaxLoss(embeddings, centers, labels, margin, { step });
+ * const loss = marginSoftmaxLoss(embeddings, centers, labels, margin, { step, training: true });
  * const [dx, dW] = tf.grads((x, w) => marginSoftmaxLoss(x, w, labels, margin))([embeddings, centers]);
  */
 export function marginSoftmaxLoss(
@@ -56,19 +72,19 @@ export function marginSoftmaxLoss(
   margin: MarginFn,
   context: MarginLossContext = {},
 ): tf.Scalar {
-  checkLossInputs('marginSoftmaxLoss', embeddings, centers, labels, context.validate ?? true);
+  const labelRange = checkLossInputs('marginSoftmaxLoss', embeddings, centers, labels, context.validate ?? true);
   const closedForm = hasClosedFormGradient(margin);
   const baseContext: MarginContext = { step: context.step ?? 0, training: context.training ?? false };
 
   const regularizer = margin.regularizer?.bind(margin);
   return tf.tidy(() => {
+    // ‖x‖ with its gradient, shared by the general logits and the regulariser.
+    const norms = closedForm && regularizer === undefined ? undefined : featureNorms(embeddings);
     const loss = closedForm
       ? closedFormLoss(embeddings, centers, labels, margin, baseContext)
-      : autodiffLoss(embeddings, centers, labels, margin, baseContext);
+      : generalLoss(embeddings, centers, labels, margin, { ...baseContext, featureNorms: norms }, labelRange);
     if (regularizer === undefined) return loss;
-    // The regulariser sees ‖x‖ with its gradient (MagFace pulls on the norms).
-    const featureNorms = tf.sqrt(tf.sum(tf.square(embeddings), 1)) as tf.Tensor1D;
-    return tf.add(loss, regularizer({ ...baseContext, featureNorms })) as tf.Scalar;
+    return tf.add(loss, regularizer({ ...baseContext, featureNorms: norms })) as tf.Scalar;
   });
 }
 
@@ -125,33 +141,67 @@ function closedFormLoss(
 }
 
 /**
- * A general `logits` margin: closed-form cosines and cross-entropy around the margin's own
- * ops, which tfjs autodiff differentiates. No tidy: call inside one.
+ * A general `logits` margin: closed-form cosines, norms and cross-entropy around the margin's
+ * own ops, which tfjs autodiff differentiates. The tape sums both ways x reaches the loss:
+ * through x̂ (the cosines) and through ‖x‖ (`context.featureNorms`, whose gradient is x̂).
+ * No tidy: call inside one.
  */
-function autodiffLoss(
+function generalLoss(
   embeddings: tf.Tensor2D,
   centers: tf.Tensor2D,
   labels: tf.Tensor1D,
   margin: MarginFn,
-  baseContext: MarginContext,
+  context: MarginContext,
+  labelRange: LabelRange | undefined,
 ): tf.Scalar {
-  if (tf.engine().state.gradientDepth > 0) probeGradients(margin, baseContext);
-  const featureNorms = tf.sqrt(tf.sum(tf.square(embeddings), 1)) as tf.Tensor1D;
   const cosines = normalizedCosines(embeddings, centers);
-  return crossEntropyLoss(margin.logits(cosines, labels, { ...baseContext, featureNorms }), labels);
+  if (tf.engine().state.gradientDepth > 0 && !differentiable.has(margin)) {
+    probeGradients(margin, cosines, labels, context);
+    differentiable.add(margin);
+  }
+  const logits = margin.logits(cosines, labels, context);
+  checkLogits(margin, logits, embeddings.shape[0], labelRange);
+  // The one-hot and the class count come from the logits, not from the centre rows.
+  return crossEntropyLoss(logits, labels);
 }
 
+/** Logits [B, C'] as the cross-entropy needs them, and labels inside their C' columns. */
+function checkLogits(margin: MarginFn, logits: tf.Tensor, batch: number, labelRange: LabelRange | undefined): void {
+  if (!(logits instanceof tf.Tensor) || logits.rank !== 2 || logits.shape[0] !== batch || (logits.shape[1] as number) < 1) {
+    const shape = logits instanceof tf.Tensor ? `[${logits.shape.join(', ')}]` : typeof logits;
+    throw new ShapeMismatchError(
+      `marginSoftmaxLoss: margin '${margin.name}' returned logits of shape ${shape}, expected [${batch}, C] with C ≥ 1`,
+    );
+  }
+  const columns = logits.shape[1] as number;
+  if (labelRange !== undefined && labelRange.high >= columns) {
+    throw new InvalidLabelsError(
+      `marginSoftmaxLoss: label ${labelRange.high} is outside [0, ${columns}) for the ${columns} logit columns ` +
+        `margin '${margin.name}' returns`,
+    );
+  }
+}
+
+/** Margins whose gradient was probed successfully: the gradient registry only grows. */
+const differentiable = new WeakSet<MarginFn>();
+
 /**
- * Inside a gradient computation, differentiates the margin once on a 1×2 input, so that a
- * missing gradient function surfaces now as {@link GradientsNotRegisteredError} rather than
- * later as tfjs' bare "gradient function not found" from the caller's `tf.grad`.
+ * Inside a gradient computation, differentiates the margin once on the batch's first row, so
+ * that a missing gradient function surfaces now as {@link GradientsNotRegisteredError} rather
+ * than later as tfjs' bare "gradient function not found" from the caller's `tf.grad`. The row
+ * keeps the real width (a sub-centre margin needs C·K columns); `training: false` leaves
+ * running statistics alone.
  */
-function probeGradients(margin: MarginFn, baseContext: MarginContext): void {
+function probeGradients(margin: MarginFn, cosines: tf.Tensor2D, labels: tf.Tensor1D, context: MarginContext): void {
   tf.tidy(() => {
-    const labels = tf.tensor1d([0], 'int32');
-    const context = { ...baseContext, training: false, featureNorms: tf.ones([1]) as tf.Tensor1D };
+    const row = tf.slice(cosines, [0, 0], [1, -1]) as tf.Tensor2D;
+    const label = tf.slice(labels, [0], [1]) as tf.Tensor1D;
+    const norms = context.featureNorms === undefined ? undefined : (tf.slice(context.featureNorms, [0], [1]) as tf.Tensor1D);
+    const probeContext: MarginContext = { ...context, training: false, featureNorms: norms };
     try {
-      tf.grad((c: tf.Tensor) => margin.logits(c as tf.Tensor2D, labels, context))(tf.tensor2d([[0.5, -0.25]]));
+      // With respect to the cosines only: a margin may ignore the norms, and tf.grad refuses an
+      // input that does not reach the output. A missing registry shows on either path.
+      tf.grad((c: tf.Tensor) => margin.logits(c as tf.Tensor2D, label, probeContext))(row);
     } catch (error) {
       if (isMissingGradient(error)) {
         throw new GradientsNotRegisteredError(`the gradient of margin '${margin.name}'`, { cause: error });

@@ -6,6 +6,7 @@ import { expect, it } from 'vitest';
 import { checkMargin } from './check-margin';
 import { defineMargin } from './define-margin';
 import { GradientsNotRegisteredError } from './errors';
+import { featureNorms } from './feature-norms';
 import { marginSoftmaxLoss } from './margin-softmax-loss';
 import type { MarginOptions } from './margin-fn';
 import { createMargin, listMargins } from './registry';
@@ -84,6 +85,35 @@ describeEachBackend('without a gradient registry', () => {
     }
     expect(() => checkMargin(margin)).toThrow(GradientsNotRegisteredError);
     tf.dispose([x, w, labels]);
+  });
+
+  it('names the missing registry for a general margin whose logits pool sub-centre columns', () => {
+    // Cosines [B, C·K] → logits [B, C]: the check must use the batch's own width, not a fixed one.
+    const pooledMax = defineMargin({
+      name: 'pooled-max',
+      defaults: { k: 3 },
+      setup: ({ k, s }) => ({
+        targetLogit: Math.cos,
+        logits: (c) => tf.mul(tf.max(tf.reshape(c, [c.shape[0], c.shape[1] / k, k]), 2), s),
+      }),
+    });
+    const x = tf.tensor2d([[1, 2], [3, -1]]);
+    const w = tf.tensor2d([[1, 0], [0, 1], [1, 1], [-1, 0], [0, -1], [1, -1]]);
+    const labels = tf.tensor1d([0, 1], 'int32');
+    const attempt = () => tf.grad((a: tf.Tensor) => marginSoftmaxLoss(a as tf.Tensor2D, w, labels, pooledMax()))(x);
+    expect(attempt).toThrow(GradientsNotRegisteredError);
+    expect(attempt).toThrow(/'pooled-max'/);
+    tf.dispose([x, w, labels]);
+  });
+
+  it('differentiates the feature norms handed to margins: d‖x‖/dx = x̂, 0 at x = 0', async () => {
+    const x = tf.tensor2d([[3, 4], [0, 0], [-1, 0]]);
+    const norms = await expectNoLeak(() => featureNorms(x));
+    expect(Array.from(await norms.data())).toEqual([5, 0, 1]);
+    const dy = tf.tensor1d([1, 1, 2]);
+    const grad = await expectNoLeak(() => tf.grad((a: tf.Tensor) => featureNorms(a as tf.Tensor2D))(x, dy));
+    Array.from(await grad.data()).forEach((v, i) => expect(v).toBeCloseTo([0.6, 0.8, 0, 0, -2, 0][i] as number, 6));
+    tf.dispose([x, norms, dy, grad]);
   });
 
   it('differentiates the plain softmax head', async () => {
