@@ -17,6 +17,16 @@ export interface BenchOptions {
   readonly section: string;
   /** Run the pure-JS cpu backend on the heavy workloads too (minutes per training step). */
   readonly cpuAll: boolean;
+  /** Profile one training step per network instead of the benchmark (`tf.profile`, kernels traced). */
+  readonly profile: boolean;
+  /** Rows of each profile table. */
+  readonly profileTop: number;
+  /** tfjs flags set after the backend is chosen, e.g. WEBGPU_CPU_FORWARD=true. */
+  readonly flags: ReadonlyArray<readonly [string, string]>;
+  /** 'ours' (default): @arcface/backend's WebGPU filter-gradient kernels; 'stock': tfjs' own. */
+  readonly webgpuKernels: 'ours' | 'stock';
+  /** Options for Dawn's create() (Node webgpu), e.g. enable-dawn-features=allow_unsafe_apis. */
+  readonly dawnFlags: readonly string[];
 }
 
 const HELP = `pnpm bench [flags]
@@ -31,7 +41,13 @@ const HELP = `pnpm bench [flags]
   --markdown docs/benchmarks.md --json bench/results/latest.json  ('none' to skip)
   --title "…"                heading of the Markdown section
   --section cpu              which generated section of the Markdown file to replace
-  --cpu-all                  also run training/inference and C=100k on the pure-JS cpu backend`;
+  --cpu-all                  also run training/inference and C=100k on the pure-JS cpu backend
+  --profile                  profile one training step per network (tf.profile): top kernels with
+                             where they ran, calls, shapes, kernelMs against wall; no PyTorch
+  --profile-top 25           rows per profile table
+  --flags WEBGPU_CPU_FORWARD=true,…   tfjs flags set after the backend is chosen
+  --webgpu-kernels ours|stock  filter-gradient kernels on webgpu (default ours, from @arcface/backend)
+  --dawn-flags enable-dawn-features=allow_unsafe_apis   Dawn create() options ('+' separates several)`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const flags = new Map<string, string>();
@@ -43,7 +59,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     }
     if (!arg.startsWith('--')) throw new Error(`unexpected argument '${arg}'\n${HELP}`);
     const [key, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
-    if (key === 'cpu-all') flags.set(key, 'true');
+    if (key === 'cpu-all' || key === 'profile') flags.set(key, 'true');
     else flags.set(key, inline ?? argv[++i] ?? '');
   }
   const list = (key: string, fallback: string) => (flags.get(key) ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
@@ -72,5 +88,26 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     title: flags.get('title') ?? 'CPU: 2 cores, tfjs backends against PyTorch CPU',
     section: flags.get('section') ?? 'cpu',
     cpuAll: flags.get('cpu-all') === 'true',
+    profile: flags.get('profile') === 'true',
+    profileTop: int('profile-top', 25),
+    flags: list('flags', '').map((pair) => {
+      const [name, value] = pair.split('=', 2) as [string, string | undefined];
+      if (value === undefined || name === '') throw new Error(`--flags takes NAME=value pairs, got '${pair}'`);
+      return [name, value] as const;
+    }),
+    webgpuKernels: webgpuKernels(flags.get('webgpu-kernels') ?? 'ours'),
+    dawnFlags: (flags.get('dawn-flags') ?? '').split('+').map((s) => s.trim()).filter(Boolean),
   };
+}
+
+function webgpuKernels(value: string): 'ours' | 'stock' {
+  if (value !== 'ours' && value !== 'stock') throw new Error(`--webgpu-kernels must be 'ours' or 'stock', got '${value}'`);
+  return value;
+}
+
+/** A flag value as tfjs wants it: booleans and numbers parsed, anything else kept as text. */
+export function flagValue(text: string): boolean | number | string {
+  if (text === 'true' || text === 'false') return text === 'true';
+  const n = Number(text);
+  return text.trim() !== '' && Number.isFinite(n) ? n : text;
 }

@@ -3,7 +3,9 @@ import { dirname, resolve } from 'node:path';
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerWasmTrainingKernels, selectBackend, describeBackendSelection, type BackendName, type ModuleImporter } from '@arcface/backend';
-import { parseOptions, type BenchOptions } from './options';
+import { flagValue, parseOptions, type BenchOptions } from './options';
+import { profileTrainStep } from './profile-train-step';
+import type { ProfileSummary } from './profile-report';
 import { attachRatios, markdownTable, replaceSection } from './report';
 import { runTorchReference } from './torch-reference';
 import { inference, marginHead, trainStep, type Measurement } from './workloads';
@@ -70,11 +72,66 @@ async function measureBackend(backend: string, options: BenchOptions, log: (line
   return out;
 }
 
+/** Chooses `backend` as selectBackend would, with the run's kernel and flag choices; undefined when unavailable. */
+async function activate(backend: string, options: BenchOptions, log: (line: string) => void): Promise<{ reason: string } | { failure: string }> {
+  const select = (dawnFlags: readonly string[]) =>
+    selectBackend({ candidates: [backend as BackendName], importer, webgpuTrainingKernels: options.webgpuKernels === 'ours', dawnFlags });
+  try {
+    let selection;
+    try {
+      selection = await select(options.dawnFlags);
+    } catch (error) {
+      // Dawn options are a convenience (GPU timestamps): without them the run still counts.
+      if (options.dawnFlags.length === 0 || backend !== 'webgpu') throw error;
+      log(`webgpu with Dawn options ${options.dawnFlags.join(' ')} failed; again without them`);
+      selection = await select([]);
+    }
+    log(describeBackendSelection(selection));
+    for (const [name, value] of options.flags) {
+      tf.env().set(name, flagValue(value));
+      log(`  flag ${name} = ${String(tf.env().get(name))}`);
+    }
+    return { reason: selection.candidates[0]?.reason ?? '' };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    log(reason);
+    return { failure: reason.split('\n').slice(2).join(' ').trim() };
+  }
+}
+
+/** `--profile`: one profiled training step per network and backend; text to stdout, summaries to --json. */
+async function profileMain(options: BenchOptions, log: (line: string) => void): Promise<void> {
+  const summaries: ProfileSummary[] = [];
+  for (const backend of options.backends) {
+    if ('failure' in (await activate(backend, options, log))) continue;
+    const settings = [`webgpu kernels: ${options.webgpuKernels}`, ...options.flags.map(([n]) => `${n}=${String(tf.env().get(n))}`)].join(', ');
+    log(`\n# Profile: ${tf.getBackend()} (${settings}), tfjs ${tf.version_core}\n`);
+    for (const network of options.networks) {
+      try {
+        summaries.push(await profileTrainStep(network, options.batch, options.side, options.trainReps, options.profileTop, log));
+      } catch (error) {
+        log(`  ${network}: profile failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      }
+      log('');
+    }
+  }
+  if (options.json !== undefined) {
+    const path = resolve(REPO_ROOT, options.json);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, `${JSON.stringify({ options, summaries }, null, 2)}\n`);
+    log(`wrote ${path}`);
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const log = (line: string) => console.log(line);
   // tfjs-layers registers the gradients of every op the backbones use.
   await import('@tensorflow/tfjs-layers');
+  if (options.profile) {
+    await profileMain(options, log);
+    return;
+  }
 
   log('PyTorch reference …');
   const torch = runTorchReference(options);
@@ -83,17 +140,12 @@ async function main(): Promise<void> {
   const measurements: Measurement[] = [];
   const selections: string[] = [];
   for (const backend of options.backends) {
-    let selection;
-    try {
-      selection = await selectBackend({ candidates: [backend as BackendName], importer });
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      log(reason);
-      selections.push(`- ${backend}: not available — ${reason.split('\n').slice(2).join(' ').trim()}`);
+    const activation = await activate(backend, options, log);
+    if ('failure' in activation) {
+      selections.push(`- ${backend}: not available — ${activation.failure}`);
       continue;
     }
-    log(describeBackendSelection(selection));
-    selections.push(`- ${backend}: ${selection.candidates[0]?.reason ?? ''}`);
+    selections.push(`- ${backend}: ${activation.reason}${backend === 'webgpu' ? ` (filter-gradient kernels: ${options.webgpuKernels})` : ''}${options.flags.length > 0 ? `; flags ${options.flags.map(([n, v]) => `${n}=${v}`).join(', ')}` : ''}`);
     measurements.push(...(await measureBackend(tf.getBackend(), options, log)));
   }
 

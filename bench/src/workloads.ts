@@ -41,28 +41,46 @@ export function buildNetwork(name: string, side: number): tfl.LayersModel {
   throw new Error(`unknown network '${name}' (mobilefacenet, iresnet18)`);
 }
 
-/** (b) One SGD-momentum step: backbone forward, ArcFace head over 1000 classes, backward, update. */
-export async function trainStep(backend: string, network: string, batch: number, side: number, reps: number): Promise<Measurement> {
-  const detail = `${network} ${side}×${side} B=${batch}`;
+/** A ready training step: `run` does one step and returns the loss; `dispose` frees it all. */
+export interface PreparedTrainStep {
+  readonly detail: string;
+  run(): tf.Tensor[];
+  dispose(): void;
+}
+
+/** Backbone forward, ArcFace head over 1000 classes, backward, SGD-momentum update. */
+export function prepareTrainStep(network: string, batch: number, side: number): PreparedTrainStep {
   const model = buildNetwork(network, side);
   const images = tf.randomNormal([batch, side, side, 3], 0, 1, 'float32', 4);
-  const centres = tf.variable(tf.randomNormal([1000, 512], 0, 1, 'float32', 5), true, `bench_centres_${network}`);
+  const centres = tf.variable(tf.randomNormal([1000, 512], 0, 1, 'float32', 5), true, `bench_centres_${network}_${Date.now()}`);
   const labels = tf.randomUniform([batch], 0, 1000, 'int32', 6) as tf.Tensor1D;
   const optimizer = tf.train.momentum(0.01, 0.9);
   const margin = arcface();
-  try {
-    const ms = await medianMs(reps, () => {
+  return {
+    detail: `${network} ${side}×${side} B=${batch}`,
+    run() {
       const loss = optimizer.minimize(() => {
         const embeddings = model.apply(images, { training: true }) as tf.Tensor2D;
         return marginSoftmaxLoss(embeddings, centres as tf.Tensor2D, labels, margin, { training: true, validate: false });
       }, true);
       return [loss!];
-    });
-    return { workload: 'train-step', backend, detail, ms };
+    },
+    dispose() {
+      optimizer.dispose();
+      tf.dispose([images, centres, labels]);
+      model.dispose();
+    },
+  };
+}
+
+/** (b) One SGD-momentum training step, timed. */
+export async function trainStep(backend: string, network: string, batch: number, side: number, reps: number): Promise<Measurement> {
+  const step = prepareTrainStep(network, batch, side);
+  try {
+    const ms = await medianMs(reps, () => step.run());
+    return { workload: 'train-step', backend, detail: step.detail, ms };
   } finally {
-    optimizer.dispose();
-    tf.dispose([images, centres, labels]);
-    model.dispose();
+    step.dispose();
   }
 }
 
