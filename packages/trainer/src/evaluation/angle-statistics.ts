@@ -26,10 +26,11 @@ export async function angleStatistics(embeddings: tf.Tensor2D, labels: Int32Arra
   const [c, dc] = centers.shape;
   if (d !== dc) throw new InvalidArgumentError(`angleStatistics: embeddings are ${d}-d, centres ${dc}-d`);
   if (labels.length !== n) throw new InvalidArgumentError(`angleStatistics: ${n} embeddings but ${labels.length} labels`);
-  const [x, w] = await Promise.all([
-    tf.tidy(() => tf.div(embeddings, tf.norm(embeddings, 2, 1, true))).data(),
-    tf.tidy(() => tf.div(centers, tf.norm(centers, 2, 1, true))).data(),
-  ]).then(([a, b]) => [Float64Array.from(a), Float64Array.from(b)] as const);
+  const unitRows = tf.tidy(() => [tf.div(embeddings, tf.norm(embeddings, 2, 1, true)), tf.div(centers, tf.norm(centers, 2, 1, true))]);
+  const [xData, wData] = await Promise.all(unitRows.map((t) => t.data()));
+  tf.dispose(unitRows);
+  const x = Float64Array.from(xData as Float32Array);
+  const w = Float64Array.from(wData as Float32Array);
   const sums = new Float64Array(c * d);
   const counts = new Int32Array(c);
   for (let i = 0; i < n; i++) {
