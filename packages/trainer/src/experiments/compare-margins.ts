@@ -23,6 +23,8 @@ const steps = Number(args.get('steps') ?? 150);
 const size = Number(args.get('size') ?? 32);
 const seed = Number(args.get('seed') ?? 1);
 const scale = Number(args.get('s') ?? 16);
+const channels = (args.get('channels') ?? '8,16,32').split(',').map(Number);
+const embeddingSize = Number(args.get('embedding') ?? 64);
 const margins = (args.get('margins') ?? 'additive-angular,additive-cosine,multiplicative-angular,combined,softmax-normalized').split(',');
 
 /** Margin settings used for every run: the paper's m, with s = 16 for few classes (s = 64 is for thousands). */
@@ -79,7 +81,7 @@ const rows: Array<Record<string, unknown>> = [];
 for (const name of margins) {
   const started = Date.now();
   const trainer = createTrainer({
-    backbone: { name: 'tiny-cnn', options: { inputShape: [size, size, 3], embeddingSize: 64 } },
+    backbone: { name: 'tiny-cnn', options: { inputShape: [size, size, 3], embeddingSize, channels } },
     margin: { name, options: MARGIN_OPTIONS[name] ?? {} },
     data: train,
     augment: { flip: 0.5 },
@@ -88,6 +90,11 @@ for (const name of margins) {
     seed,
     optimizer: { name: 'sgd', momentum: 0.9, weightDecay: 5e-4 },
     schedule: { type: 'polynomial', lr: 0.1, warmupSteps: Math.round(steps / 15), totalSteps: steps },
+    onEvent: (event) => {
+      if (event.type === 'step' && event.step % 25 === 0) {
+        console.log(`  ${name} step ${event.step}: loss ${event.loss.toFixed(3)}, θ_y ${event.thetaY.toFixed(1)}°, ${event.imagesPerSecond.toFixed(0)} img/s`);
+      }
+    },
     evaluation: { sets: [{ name: 'held-out', dataset: heldOut, first: pairs.first, second: pairs.second, isSame: pairs.isSame }], statisticsSamples: 256 },
   });
   const result = await trainer.train();
@@ -114,7 +121,7 @@ for (const name of margins) {
   trainer.dispose();
 }
 const out = args.get('out');
-if (out) writeFileSync(out, JSON.stringify({ data: dataArg, steps, size, seed, scale, backend: tf.getBackend(), rows }, null, 2));
+if (out) writeFileSync(out, JSON.stringify({ data: dataArg, steps, size, seed, scale, channels, embeddingSize, backend: tf.getBackend(), rows }, null, 2));
 console.log('| margin | accuracy (10-fold) | AUC | θ_y first → last 10% of steps (°) | seconds |');
 console.log('|---|---|---|---|---|');
 for (const r of rows) {
