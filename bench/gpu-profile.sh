@@ -22,11 +22,11 @@ profile() {
     --json "$out/profile-$1-forward-$2.json" 2>&1 | tee -a "$log"
 }
 # Most telling first: tfjs as it comes, then the fix with selectBackend's flags.
-profile stock true 110
-profile ours false 60
-profile stock false 110
-profile ours true 60
+profile stock true 100
+profile ours false 50
+profile stock false 100
+profile ours true 50
 echo "=== bench: training and inference, ours, against PyTorch CUDA ===" | tee -a "$log"
-timeout 120 /tmp/node bench/dist/run-bench.mjs --backends webgpu --workloads train,infer --train-reps 3 \
+timeout 90 /tmp/node bench/dist/run-bench.mjs --backends webgpu --workloads train,infer --train-reps 3 \
   --torch python3 --torch-device cuda --section gpu --title "GPU: tfjs WebGPU (Dawn, Vulkan) against PyTorch CUDA" \
   --markdown "$out/benchmarks-gpu.md" --json "$out/gpu-results.json" 2>&1 | tee -a "$log"
