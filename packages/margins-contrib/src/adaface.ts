@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineMargin } from '@arcface/margins';
-import { withGeneralLogits } from './general-logits';
 import { safeAcos } from '@arcface/core';
 import { checkFeatureNorms } from './errors';
 import { MAX_ANGULAR_MARGIN, checkNumber, checkPositive } from './options';
@@ -63,60 +62,58 @@ export function adaFaceTarget(theta: number, zHat: number, options: { m?: number
  * console.log(margin.targetLogit(Math.PI / 2)); // −0.4
  * ```
  */
-export const adaFace = withGeneralLogits(
-  defineMargin({
-    name: 'adaface',
-    defaults: ADAFACE_DEFAULTS,
-    validate(o, fail) {
-      checkNumber(fail, 'm', o.m, 0, MAX_ANGULAR_MARGIN);
-      checkNumber(fail, 'h', o.h, 0, Number.MAX_VALUE);
-      checkNumber(fail, 'tAlpha', o.tAlpha, 0, 1);
-      checkPositive(fail, 'initialMean', o.initialMean);
-      checkNumber(fail, 'initialStd', o.initialStd, 0, Number.MAX_VALUE);
-      checkNumber(fail, 'eps', o.eps, 0, 0.5);
-    },
-    setup({ m, h, tAlpha, initialMean, initialStd, eps, s, gradient }) {
-      // One running state per margin instance: setup runs once per factory call.
-      const mean = new RunningScalar(initialMean);
-      const std = new RunningScalar(initialStd);
-      return {
-        targetLogit: (theta) => adaFaceTarget(theta, 0, { m, eps }),
-        logits(cosines, labels, context) {
-          checkLogitInputs('adaface', cosines, labels);
-          const norms = checkFeatureNorms('adaface', context.featureNorms, cosines.shape[0]);
-          return tf.tidy(() => {
-            const mask = targetMask(labels, cosines.shape[1]);
-            const cosTarget = targetCosines(cosines, mask);
-            // Without norms (a plot, `checkMargin`), every row is a sample of average norm: ẑ = 0,
-            // the curve of `targetLogit`. The loss always passes norms.
-            const zHat = norms === undefined ? tf.zerosLike(cosTarget) : normStatistic(norms);
-            // Keeping cos θ inside ±(1 − ε) keeps acos and its derivative finite.
-            const c = tf.clipByValue(cosTarget, -1 + eps, 1 - eps);
-            const theta = tf.clipByValue(tf.sub(safeAcos(c), tf.mul(zHat, m)), eps, Math.PI - eps);
-            let target = tf.sub(tf.cos(theta), tf.add(tf.mul(zHat, m), m)) as tf.Tensor1D;
-            if (gradient === 'straight-through') target = straightThrough(target, cosTarget);
-            return tf.mul(replaceTargets(cosines, mask, target, cosTarget), s) as tf.Tensor2D;
-          });
+export const adaFace = defineMargin({
+  name: 'adaface',
+  defaults: ADAFACE_DEFAULTS,
+  validate(o, fail) {
+    checkNumber(fail, 'm', o.m, 0, MAX_ANGULAR_MARGIN);
+    checkNumber(fail, 'h', o.h, 0, Number.MAX_VALUE);
+    checkNumber(fail, 'tAlpha', o.tAlpha, 0, 1);
+    checkPositive(fail, 'initialMean', o.initialMean);
+    checkNumber(fail, 'initialStd', o.initialStd, 0, Number.MAX_VALUE);
+    checkNumber(fail, 'eps', o.eps, 0, 0.5);
+  },
+  setup({ m, h, tAlpha, initialMean, initialStd, eps, s, gradient }) {
+    // One running state per margin instance: setup runs once per factory call.
+    const mean = new RunningScalar(initialMean);
+    const std = new RunningScalar(initialStd);
+    return {
+      targetLogit: (theta) => adaFaceTarget(theta, 0, { m, eps }),
+      logits(cosines, labels, context) {
+        checkLogitInputs('adaface', cosines, labels);
+        const norms = checkFeatureNorms('adaface', context.featureNorms, cosines.shape[0]);
+        return tf.tidy(() => {
+          const mask = targetMask(labels, cosines.shape[1]);
+          const cosTarget = targetCosines(cosines, mask);
+          // Without norms (a plot, `checkMargin`), every row is a sample of average norm: ẑ = 0,
+          // the curve of `targetLogit`. The loss always passes norms.
+          const zHat = norms === undefined ? tf.zerosLike(cosTarget) : normStatistic(norms);
+          // Keeping cos θ inside ±(1 − ε) keeps acos and its derivative finite.
+          const c = tf.clipByValue(cosTarget, -1 + eps, 1 - eps);
+          const theta = tf.clipByValue(tf.sub(safeAcos(c), tf.mul(zHat, m)), eps, Math.PI - eps);
+          let target = tf.sub(tf.cos(theta), tf.add(tf.mul(zHat, m), m)) as tf.Tensor1D;
+          if (gradient === 'straight-through') target = straightThrough(target, cosTarget);
+          return tf.mul(replaceTargets(cosines, mask, target, cosTarget), s) as tf.Tensor2D;
+        });
 
-          function normStatistic(given: tf.Tensor1D): tf.Tensor1D {
-            const safeNorms = detach(tf.clipByValue(given, 0.001, 100));
-            if (context.training !== false) {
-              const count = safeNorms.shape[0] as number;
-              const batchMean = tf.mean(safeNorms);
-              // torch's Tensor.std() is unbiased; a batch of one has no spread: 0, not NaN.
-              const batchStd =
-                count > 1 ? tf.sqrt(tf.div(tf.sum(tf.square(tf.sub(safeNorms, batchMean))), count - 1)) : tf.scalar(0);
-              mean.update(tf.add(tf.mul(batchMean, tAlpha), tf.mul(mean.current(), 1 - tAlpha)) as tf.Scalar);
-              std.update(tf.add(tf.mul(batchStd, tAlpha), tf.mul(std.current(), 1 - tAlpha)) as tf.Scalar);
-            }
-            return tf.clipByValue(
-              tf.mul(tf.div(tf.sub(safeNorms, mean.current()), tf.add(std.current(), eps)), h),
-              -1,
-              1,
-            ) as tf.Tensor1D;
+        function normStatistic(given: tf.Tensor1D): tf.Tensor1D {
+          const safeNorms = detach(tf.clipByValue(given, 0.001, 100));
+          if (context.training !== false) {
+            const count = safeNorms.shape[0] as number;
+            const batchMean = tf.mean(safeNorms);
+            // torch's Tensor.std() is unbiased; a batch of one has no spread: 0, not NaN.
+            const batchStd =
+              count > 1 ? tf.sqrt(tf.div(tf.sum(tf.square(tf.sub(safeNorms, batchMean))), count - 1)) : tf.scalar(0);
+            mean.update(tf.add(tf.mul(batchMean, tAlpha), tf.mul(mean.current(), 1 - tAlpha)) as tf.Scalar);
+            std.update(tf.add(tf.mul(batchStd, tAlpha), tf.mul(std.current(), 1 - tAlpha)) as tf.Scalar);
           }
-        },
-      };
-    },
-  }),
-);
+          return tf.clipByValue(
+            tf.mul(tf.div(tf.sub(safeNorms, mean.current()), tf.add(std.current(), eps)), h),
+            -1,
+            1,
+          ) as tf.Tensor1D;
+        }
+      },
+    };
+  },
+});

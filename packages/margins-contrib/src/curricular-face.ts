@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineMargin } from '@arcface/margins';
-import { withGeneralLogits } from './general-logits';
 import { MAX_ANGULAR_MARGIN, checkNumber } from './options';
 import { RunningScalar } from './running-state';
 import {
@@ -59,42 +58,40 @@ export function curricularFaceNegative(cosNegative: number, shiftedTarget: numbe
  * console.log(curricularFace().targetLogit(Math.PI / 3)); // cos(π/3 + 0.5) ≈ 0.0707
  * ```
  */
-export const curricularFace = withGeneralLogits(
-  defineMargin({
-    name: 'curricularface',
-    defaults: CURRICULARFACE_DEFAULTS,
-    validate(o, fail) {
-      checkNumber(fail, 'm', o.m, 0, MAX_ANGULAR_MARGIN);
-      checkNumber(fail, 'momentum', o.momentum, 0, 1);
-      checkNumber(fail, 'initialT', o.initialT, -1, 1);
-    },
-    setup({ m, momentum, initialT, s, gradient }) {
-      const t = new RunningScalar(initialT);
-      return {
-        targetLogit: (theta) => additiveAngularTargetScalar(theta, m, 'thmm'),
-        boundaries: () => [Math.PI - m],
-        logits(cosines, labels, context) {
-          checkLogitInputs('curricularface', cosines, labels);
-          return tf.tidy(() => {
-            const clamped = tf.clipByValue(cosines, -1, 1) as tf.Tensor2D;
-            const mask = targetMask(labels, clamped.shape[1]);
-            const cosTarget = targetCosines(clamped, mask);
-            let target = additiveAngularTarget(cosTarget, m, 'thmm');
-            if (gradient === 'straight-through') target = straightThrough(target, cosTarget);
-            if (context.training !== false) {
-              const batchMean = tf.mean(detach(cosTarget));
-              t.update(tf.add(tf.mul(batchMean, momentum), tf.mul(t.current(), 1 - momentum)) as tf.Scalar);
-            }
-            // Hard negatives are judged against cos(θ_y + m) without the th/mm boundary, as the
-            // original compares with `cos_theta_m`.
-            const shifted = detach(additiveAngularTarget(cosTarget, m, 'none'));
-            const hard = greaterMask(clamped, tf.expandDims(shifted, 1));
-            const modulated = tf.mul(clamped, tf.add(t.current(), clamped));
-            const negatives = select<tf.Tensor2D>(hard, modulated, clamped);
-            return tf.mul(replaceTargets(negatives, mask, target, targetCosines(negatives, mask)), s) as tf.Tensor2D;
-          });
-        },
-      };
-    },
-  }),
-);
+export const curricularFace = defineMargin({
+  name: 'curricularface',
+  defaults: CURRICULARFACE_DEFAULTS,
+  validate(o, fail) {
+    checkNumber(fail, 'm', o.m, 0, MAX_ANGULAR_MARGIN);
+    checkNumber(fail, 'momentum', o.momentum, 0, 1);
+    checkNumber(fail, 'initialT', o.initialT, -1, 1);
+  },
+  setup({ m, momentum, initialT, s, gradient }) {
+    const t = new RunningScalar(initialT);
+    return {
+      targetLogit: (theta) => additiveAngularTargetScalar(theta, m, 'thmm'),
+      boundaries: () => [Math.PI - m],
+      logits(cosines, labels, context) {
+        checkLogitInputs('curricularface', cosines, labels);
+        return tf.tidy(() => {
+          const clamped = tf.clipByValue(cosines, -1, 1) as tf.Tensor2D;
+          const mask = targetMask(labels, clamped.shape[1]);
+          const cosTarget = targetCosines(clamped, mask);
+          let target = additiveAngularTarget(cosTarget, m, 'thmm');
+          if (gradient === 'straight-through') target = straightThrough(target, cosTarget);
+          if (context.training !== false) {
+            const batchMean = tf.mean(detach(cosTarget));
+            t.update(tf.add(tf.mul(batchMean, momentum), tf.mul(t.current(), 1 - momentum)) as tf.Scalar);
+          }
+          // Hard negatives are judged against cos(θ_y + m) without the th/mm boundary, as the
+          // original compares with `cos_theta_m`.
+          const shifted = detach(additiveAngularTarget(cosTarget, m, 'none'));
+          const hard = greaterMask(clamped, tf.expandDims(shifted, 1));
+          const modulated = tf.mul(clamped, tf.add(t.current(), clamped));
+          const negatives = select<tf.Tensor2D>(hard, modulated, clamped);
+          return tf.mul(replaceTargets(negatives, mask, target, targetCosines(negatives, mask)), s) as tf.Tensor2D;
+        });
+      },
+    };
+  },
+});

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineMargin } from '@arcface/margins';
-import { withGeneralLogits } from './general-logits';
 import { MAX_ANGULAR_MARGIN, checkChoice, checkNumber } from './options';
 import {
   additiveAngularTarget,
@@ -61,43 +60,41 @@ export function elasticFaceTarget(theta: number, mi: number, variant: 'arc' | 'c
  * console.log(elasticFace({ variant: 'cos' }).targetLogit(Math.PI / 3)); // cos(π/3) − 0.35 = 0.15
  * ```
  */
-export const elasticFace = withGeneralLogits(
-  defineMargin({
-    name: 'elasticface',
-    defaults: ELASTICFACE_DEFAULTS,
-    validate(o, fail) {
-      checkChoice(fail, 'variant', o.variant, ['arc', 'cos']);
-      if (o.m !== null) checkNumber(fail, 'm', o.m, 0, MAX_ANGULAR_MARGIN);
-      checkNumber(fail, 'sigma', o.sigma, 0, 1);
-      checkNumber(fail, 'seed', o.seed, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true);
-    },
-    setup(options) {
-      const { s, gradient } = options;
-      const variant = options.variant as 'arc' | 'cos';
-      const m = elasticFaceMeanMargin(options);
-      return {
-        targetLogit: (theta) => elasticFaceTarget(theta, m, variant),
-        logits(cosines, labels, context) {
-          checkLogitInputs('elasticface', cosines, labels);
-          // The draw depends on (seed, step) only: a loss that recomputes the logits for its
-          // backward pass gets the very margins of its forward pass.
-          const draw = context.step ?? 0;
-          return tf.tidy(() => {
-            const rows = cosines.shape[0];
-            const margins = elasticFaceDraw(rows, options, draw);
-            const clamped = tf.clipByValue(cosines, -1, 1) as tf.Tensor2D;
-            const mask = targetMask(labels, clamped.shape[1]);
-            const cosTarget = targetCosines(clamped, mask);
-            let target =
-              variant === 'arc' ? additiveAngularTarget(cosTarget, margins, 'none') : (tf.sub(cosTarget, margins) as tf.Tensor1D);
-            if (gradient === 'straight-through') target = straightThrough(target, cosTarget);
-            return tf.mul(replaceTargets(clamped, mask, target, cosTarget), s) as tf.Tensor2D;
-          });
-        },
-      };
-    },
-  }),
-);
+export const elasticFace = defineMargin({
+  name: 'elasticface',
+  defaults: ELASTICFACE_DEFAULTS,
+  validate(o, fail) {
+    checkChoice(fail, 'variant', o.variant, ['arc', 'cos']);
+    if (o.m !== null) checkNumber(fail, 'm', o.m, 0, MAX_ANGULAR_MARGIN);
+    checkNumber(fail, 'sigma', o.sigma, 0, 1);
+    checkNumber(fail, 'seed', o.seed, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true);
+  },
+  setup(options) {
+    const { s, gradient } = options;
+    const variant = options.variant as 'arc' | 'cos';
+    const m = elasticFaceMeanMargin(options);
+    return {
+      targetLogit: (theta) => elasticFaceTarget(theta, m, variant),
+      logits(cosines, labels, context) {
+        checkLogitInputs('elasticface', cosines, labels);
+        // The draw depends on (seed, step) only: a loss that recomputes the logits for its
+        // backward pass gets the very margins of its forward pass.
+        const draw = context.step ?? 0;
+        return tf.tidy(() => {
+          const rows = cosines.shape[0];
+          const margins = elasticFaceDraw(rows, options, draw);
+          const clamped = tf.clipByValue(cosines, -1, 1) as tf.Tensor2D;
+          const mask = targetMask(labels, clamped.shape[1]);
+          const cosTarget = targetCosines(clamped, mask);
+          let target =
+            variant === 'arc' ? additiveAngularTarget(cosTarget, margins, 'none') : (tf.sub(cosTarget, margins) as tf.Tensor1D);
+          if (gradient === 'straight-through') target = straightThrough(target, cosTarget);
+          return tf.mul(replaceTargets(clamped, mask, target, cosTarget), s) as tf.Tensor2D;
+        });
+      },
+    };
+  },
+});
 
 /**
  * The per-sample margins m_i ~ N(m, σ) of draw `n` (a step or call index), [rows]: the values

@@ -23,4 +23,3 @@ export type {
 export { MissingFeatureNormsError } from './errors';
 export { additiveAngularTargetScalar, type AngularBoundary } from './tensor-ops';
 export { autodiffMarginLoss } from './autodiff-margin-loss';
-export { withGeneralLogits } from './general-logits';

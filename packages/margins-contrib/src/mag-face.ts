@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineMargin } from '@arcface/margins';
-import { withGeneralLogits } from './general-logits';
 import { MissingFeatureNormsError, checkFeatureNorms } from './errors';
 import { MAX_ANGULAR_MARGIN, checkChoice, checkNumber, checkPositive } from './options';
 import {
@@ -85,55 +84,53 @@ export function magFaceLambdaLowerBound(options: MagFaceSettings = {}): number {
  * console.log(magFace({ boundary: 'thmm' }).targetLogit(Math.PI / 3)); // cos(π/3 + 0.45)
  * ```
  */
-export const magFace = withGeneralLogits(
-  defineMargin({
-    name: 'magface',
-    defaults: MAGFACE_DEFAULTS,
-    validate(o, fail) {
-      checkPositive(fail, 'lowerNorm', o.lowerNorm);
-      checkPositive(fail, 'upperNorm', o.upperNorm);
-      if (!(o.upperNorm > o.lowerNorm)) fail('upperNorm', `must be greater than lowerNorm (${o.lowerNorm}), got ${o.upperNorm}`);
-      checkNumber(fail, 'lowerMargin', o.lowerMargin, 0, MAX_ANGULAR_MARGIN);
-      checkNumber(fail, 'upperMargin', o.upperMargin, 0, MAX_ANGULAR_MARGIN);
-      checkNumber(fail, 'lambdaG', o.lambdaG, 0, Number.MAX_VALUE);
-      checkChoice(fail, 'boundary', o.boundary, ['easy', 'thmm', 'none']);
-    },
-    setup({ lowerNorm, upperNorm, lowerMargin, upperMargin, lambdaG, boundary, s, gradient }) {
-      const slope = (upperMargin - lowerMargin) / (upperNorm - lowerNorm);
-      const policy = boundary as AngularBoundary;
-      const clippedNorms = (norms: tf.Tensor1D) => tf.clipByValue(norms, lowerNorm, upperNorm) as tf.Tensor1D;
-      return {
-        targetLogit: (theta) => additiveAngularTargetScalar(theta, lowerMargin, policy),
-        boundaries: () => (policy === 'easy' ? [Math.PI / 2] : policy === 'thmm' ? [Math.PI - lowerMargin] : []),
-        logits(cosines, labels, context) {
-          checkLogitInputs('magface', cosines, labels);
-          const norms = checkFeatureNorms('magface', context.featureNorms, cosines.shape[0]);
-          return tf.tidy(() => {
-            // Without norms (a plot, `checkMargin`) every row gets a = l_a, the curve of `targetLogit`.
-            const margin =
-              norms === undefined
-                ? lowerMargin
-                : (tf.add(tf.mul(tf.sub(clippedNorms(norms), lowerNorm), slope), lowerMargin) as tf.Tensor1D);
-            const clamped = tf.clipByValue(cosines, -1, 1) as tf.Tensor2D;
-            const mask = targetMask(labels, clamped.shape[1]);
-            const cosTarget = targetCosines(clamped, mask);
-            let target = additiveAngularTarget(cosTarget, margin, policy);
-            if (gradient === 'straight-through') target = straightThrough(target, cosTarget);
-            return tf.mul(replaceTargets(clamped, mask, target, cosTarget), s) as tf.Tensor2D;
-          });
-        },
-        regularizer(context) {
-          const given = context.featureNorms;
-          if (given === undefined) throw new MissingFeatureNormsError('magface');
-          checkFeatureNorms('magface', given, given.shape[0]);
-          return tf.tidy(() => {
-            const a = clippedNorms(given);
-            // g(a) = a/u_a² + 1/a: convex, smallest at a = u_a, steep for small norms.
-            const g = tf.add(tf.div(a, upperNorm * upperNorm), tf.reciprocal(a));
-            return tf.mul(tf.mean(g), lambdaG) as tf.Scalar;
-          });
-        },
-      };
-    },
-  }),
-);
+export const magFace = defineMargin({
+  name: 'magface',
+  defaults: MAGFACE_DEFAULTS,
+  validate(o, fail) {
+    checkPositive(fail, 'lowerNorm', o.lowerNorm);
+    checkPositive(fail, 'upperNorm', o.upperNorm);
+    if (!(o.upperNorm > o.lowerNorm)) fail('upperNorm', `must be greater than lowerNorm (${o.lowerNorm}), got ${o.upperNorm}`);
+    checkNumber(fail, 'lowerMargin', o.lowerMargin, 0, MAX_ANGULAR_MARGIN);
+    checkNumber(fail, 'upperMargin', o.upperMargin, 0, MAX_ANGULAR_MARGIN);
+    checkNumber(fail, 'lambdaG', o.lambdaG, 0, Number.MAX_VALUE);
+    checkChoice(fail, 'boundary', o.boundary, ['easy', 'thmm', 'none']);
+  },
+  setup({ lowerNorm, upperNorm, lowerMargin, upperMargin, lambdaG, boundary, s, gradient }) {
+    const slope = (upperMargin - lowerMargin) / (upperNorm - lowerNorm);
+    const policy = boundary as AngularBoundary;
+    const clippedNorms = (norms: tf.Tensor1D) => tf.clipByValue(norms, lowerNorm, upperNorm) as tf.Tensor1D;
+    return {
+      targetLogit: (theta) => additiveAngularTargetScalar(theta, lowerMargin, policy),
+      boundaries: () => (policy === 'easy' ? [Math.PI / 2] : policy === 'thmm' ? [Math.PI - lowerMargin] : []),
+      logits(cosines, labels, context) {
+        checkLogitInputs('magface', cosines, labels);
+        const norms = checkFeatureNorms('magface', context.featureNorms, cosines.shape[0]);
+        return tf.tidy(() => {
+          // Without norms (a plot, `checkMargin`) every row gets a = l_a, the curve of `targetLogit`.
+          const margin =
+            norms === undefined
+              ? lowerMargin
+              : (tf.add(tf.mul(tf.sub(clippedNorms(norms), lowerNorm), slope), lowerMargin) as tf.Tensor1D);
+          const clamped = tf.clipByValue(cosines, -1, 1) as tf.Tensor2D;
+          const mask = targetMask(labels, clamped.shape[1]);
+          const cosTarget = targetCosines(clamped, mask);
+          let target = additiveAngularTarget(cosTarget, margin, policy);
+          if (gradient === 'straight-through') target = straightThrough(target, cosTarget);
+          return tf.mul(replaceTargets(clamped, mask, target, cosTarget), s) as tf.Tensor2D;
+        });
+      },
+      regularizer(context) {
+        const given = context.featureNorms;
+        if (given === undefined) throw new MissingFeatureNormsError('magface');
+        checkFeatureNorms('magface', given, given.shape[0]);
+        return tf.tidy(() => {
+          const a = clippedNorms(given);
+          // g(a) = a/u_a² + 1/a: convex, smallest at a = u_a, steep for small norms.
+          const g = tf.add(tf.div(a, upperNorm * upperNorm), tf.reciprocal(a));
+          return tf.mul(tf.mean(g), lambdaG) as tf.Scalar;
+        });
+      },
+    };
+  },
+});

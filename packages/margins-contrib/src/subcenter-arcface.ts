@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineMargin } from '@arcface/margins';
-import { withGeneralLogits } from './general-logits';
 import { InvalidArgumentError, ShapeMismatchError, cosineMatrix } from '@arcface/core';
 import { MAX_ANGULAR_MARGIN, checkChoice, checkNumber } from './options';
 import {
@@ -45,35 +44,33 @@ export const SUBCENTER_ARCFACE_DEFAULTS = {
  * console.log(margin.targetLogit(Math.PI / 3)); // cos(π/3 + 0.5) ≈ 0.0707
  * ```
  */
-export const subcenterArcFace = withGeneralLogits(
-  defineMargin({
-    name: 'subcenter-arcface',
-    defaults: SUBCENTER_ARCFACE_DEFAULTS,
-    validate(o, fail) {
-      checkNumber(fail, 'k', o.k, 1, 1024, true);
-      checkNumber(fail, 'm', o.m, 0, MAX_ANGULAR_MARGIN);
-      checkChoice(fail, 'boundary', o.boundary, ['thmm', 'none', 'easy']);
-    },
-    setup({ k, m, boundary, s, gradient }) {
-      const policy = boundary as AngularBoundary;
-      return {
-        targetLogit: (theta) => additiveAngularTargetScalar(theta, m, policy),
-        boundaries: () => (policy === 'easy' ? [Math.PI / 2] : policy === 'thmm' ? [Math.PI - m] : []),
-        logits(cosines, labels) {
-          checkLogitInputs('subcenter-arcface', cosines, labels, k);
-          return tf.tidy(() => {
-            const pooled = poolSubcenters(tf.clipByValue(cosines, -1, 1) as tf.Tensor2D, k);
-            const mask = targetMask(labels, pooled.shape[1]);
-            const cosTarget = targetCosines(pooled, mask);
-            let target = additiveAngularTarget(cosTarget, m, policy);
-            if (gradient === 'straight-through') target = straightThrough(target, cosTarget);
-            return tf.mul(replaceTargets(pooled, mask, target, cosTarget), s) as tf.Tensor2D;
-          });
-        },
-      };
-    },
-  }),
-);
+export const subcenterArcFace = defineMargin({
+  name: 'subcenter-arcface',
+  defaults: SUBCENTER_ARCFACE_DEFAULTS,
+  validate(o, fail) {
+    checkNumber(fail, 'k', o.k, 1, 1024, true);
+    checkNumber(fail, 'm', o.m, 0, MAX_ANGULAR_MARGIN);
+    checkChoice(fail, 'boundary', o.boundary, ['thmm', 'none', 'easy']);
+  },
+  setup({ k, m, boundary, s, gradient }) {
+    const policy = boundary as AngularBoundary;
+    return {
+      targetLogit: (theta) => additiveAngularTargetScalar(theta, m, policy),
+      boundaries: () => (policy === 'easy' ? [Math.PI / 2] : policy === 'thmm' ? [Math.PI - m] : []),
+      logits(cosines, labels) {
+        checkLogitInputs('subcenter-arcface', cosines, labels, k);
+        return tf.tidy(() => {
+          const pooled = poolSubcenters(tf.clipByValue(cosines, -1, 1) as tf.Tensor2D, k);
+          const mask = targetMask(labels, pooled.shape[1]);
+          const cosTarget = targetCosines(pooled, mask);
+          let target = additiveAngularTarget(cosTarget, m, policy);
+          if (gradient === 'straight-through') target = straightThrough(target, cosTarget);
+          return tf.mul(replaceTargets(pooled, mask, target, cosTarget), s) as tf.Tensor2D;
+        });
+      },
+    };
+  },
+});
 
 /** max over each class's K sub-centre columns: [B, C·K] → [B, C]. */
 export function poolSubcenters(cosines: tf.Tensor2D, k: number): tf.Tensor2D {
