@@ -22,4 +22,3 @@ export type {
 } from './register';
 export { MissingFeatureNormsError } from './errors';
 export { additiveAngularTargetScalar, type AngularBoundary } from './tensor-ops';
-export { autodiffMarginLoss } from './autodiff-margin-loss';

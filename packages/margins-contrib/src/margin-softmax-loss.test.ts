@@ -18,7 +18,6 @@ import {
 } from '../test/float64-reference';
 import { expectMatrixClose, toMatrix } from '../test/helpers';
 import { ADAFACE_DEFAULTS, adaFace } from './adaface';
-import { autodiffMarginLoss } from './autodiff-margin-loss';
 import { curricularFace } from './curricular-face';
 import { magFace } from './mag-face';
 import { subcenterArcFace } from './subcenter-arcface';
@@ -154,9 +153,5 @@ describeEachBackend('contrib margins through marginSoftmaxLoss', () => {
     const past = tf.tensor1d([0, 1, 2, 4, 0], 'int32');
     expect(() => marginSoftmaxLoss(xt, centres, past, subcenterArcFace({ k: 2 }))).toThrow(InvalidLabelsError);
     tf.dispose([xt, wt, l, wrong, centres, past]);
-  });
-
-  it('keeps the earlier name autodiffMarginLoss as the same function', () => {
-    expect(autodiffMarginLoss).toBe(marginSoftmaxLoss);
   });
 });
