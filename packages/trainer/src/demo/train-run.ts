@@ -70,8 +70,10 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   const rng = createRng(options.seed);
   // Centres N(0, 0.01) as arcface_torch's Partial FC initialises them; a fixed seed per run
   // makes every margin start from the same head.
-  const centers = tf.variable(tf.randomNormal([numClasses, embeddingSize], 0, 0.01, 'float32', options.seed), true) as tf.Variable<tf.Rank.R2>;
-  const bias = objective.kind === 'softmax' ? (tf.variable(tf.zeros([numClasses]), true) as tf.Variable<tf.Rank.R1>) : undefined;
+  // tf.variable shares the initial tensor's data and keeps its own reference: the initial
+  // tensors are disposed right away.
+  const centers = tf.tidy(() => tf.variable(tf.randomNormal([numClasses, embeddingSize], 0, 0.01, 'float32', options.seed), true) as tf.Variable<tf.Rank.R2>);
+  const bias = objective.kind === 'softmax' ? tf.tidy(() => tf.variable(tf.zeros([numClasses]), true) as tf.Variable<tf.Rank.R1>) : undefined;
   const weights = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer = tf.train.momentum(options.learningRate, options.momentum ?? 0.9);
   const weightDecay = options.weightDecay ?? 5e-4;
@@ -145,6 +147,9 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     return { centers: centerData, embeddingSize, ...(biasData === undefined ? {} : { bias: biasData }), loss, theta, durationMs: performance.now() - started };
   } finally {
     optimizer.dispose();
+    // tfjs 4.22's MomentumOptimizer.dispose() forgets the learning-rate scalar `c` that its
+    // parent SGDOptimizer keeps; dispose it here so a run leaves no tensor behind.
+    (optimizer as unknown as { c?: tf.Tensor }).c?.dispose();
     centers.dispose();
     bias?.dispose();
   }
