@@ -21,6 +21,16 @@ profile() {
     --train-reps 2 --profile-top 20 --webgpu-kernels "$1" --flags "WEBGPU_CPU_FORWARD=$2" --dawn-flags "$dawn" \
     --json "$out/profile-$1-forward-$2.json" 2>&1 | tee -a "$log"
 }
+# `bash bench/gpu-profile.sh quick`: only the fix with selectBackend's flags, one timed step,
+# and no PyTorch run (a short second look).
+if [ "${1:-}" = quick ]; then
+  extra="${2:-}"
+  echo "=== kernels ours, WEBGPU_CPU_FORWARD=false ${extra} ===" | tee -a "$log"
+  timeout 100 /tmp/node bench/dist/run-bench.mjs --profile --backends webgpu --networks mobilefacenet,iresnet18 \
+    --train-reps 1 --profile-top 20 --webgpu-kernels ours --flags "WEBGPU_CPU_FORWARD=false${extra:+,$extra}" --dawn-flags "$dawn" \
+    --json "$out/profile-quick.json" 2>&1 | tee -a "$log"
+  exit 0
+fi
 # Most telling first: tfjs as it comes, then the fix with selectBackend's flags.
 profile stock true 100
 profile ours false 50

@@ -21,6 +21,12 @@ export interface KernelGroup {
   kernelMs: number;
   hostMs: number;
   syncReads: number;
+  createdBuffers: number;
+  createdBytes: number;
+  createMs: number;
+  uploadBytes: number;
+  uploadMs: number;
+  submitMs: number;
 }
 
 export interface ProfileSummary {
@@ -35,6 +41,8 @@ export interface ProfileSummary {
   readonly hostMs: number;
   readonly kernels: number;
   readonly syncReads: number;
+  /** WebGPU device calls made inside outermost kernels: buffers created, uploads, submissions (host ms). */
+  readonly device: { createdBuffers: number; createdMB: number; createMs: number; uploadMB: number; uploadMs: number; submits: number; submitMs: number };
   readonly byWhere: Record<string, number>;
   /** False when every kernel time is 0: the backend had no timer (WebGPU without timestamp-query). */
   readonly timed: boolean;
@@ -82,6 +90,13 @@ export function joinProfile(
       hostMs: match?.hostMs ?? Number.NaN,
       where: match?.where ?? SCOPE,
       syncReads: match?.syncReads ?? 0,
+      createdBuffers: match?.createdBuffers ?? 0,
+      createdBytes: match?.createdBytes ?? 0,
+      createMs: match?.createMs ?? 0,
+      uploadBytes: match?.uploadBytes ?? 0,
+      uploadMs: match?.uploadMs ?? 0,
+      submits: match?.submits ?? 0,
+      submitMs: match?.submitMs ?? 0,
       kernelMs: typeof p.kernelTimeMs === 'number' ? p.kernelTimeMs : Number.NaN,
       inputShapes: p.inputShapes,
       outputShapes: p.outputShapes,
@@ -97,27 +112,44 @@ export function summarise(label: string, backend: string, calls: readonly Profil
   let hostMs = 0;
   let syncReads = 0;
   let kernels = 0;
+  const device = { createdBuffers: 0, createdMB: 0, createMs: 0, uploadMB: 0, uploadMs: 0, submits: 0, submitMs: 0 };
   for (const c of calls) {
     const shapes = shapeText(c.inputShapes);
     const key = `${c.parent ?? ''}›${c.name}›${c.where}›${shapes}`;
     let g = groups.get(key);
     if (g === undefined) {
-      g = { key, name: c.name, parent: c.parent, where: c.where, shapes, programs: c.programs, calls: 0, kernelMs: 0, hostMs: 0, syncReads: 0 };
+      g = {
+        key, name: c.name, parent: c.parent, where: c.where, shapes, programs: c.programs,
+        calls: 0, kernelMs: 0, hostMs: 0, syncReads: 0, createdBuffers: 0, createdBytes: 0, createMs: 0, uploadBytes: 0, uploadMs: 0, submitMs: 0,
+      };
       groups.set(key, g);
     }
     g.calls++;
     g.kernelMs += Number.isFinite(c.kernelMs) ? c.kernelMs : 0;
     g.hostMs += Number.isFinite(c.hostMs) ? c.hostMs : 0;
     g.syncReads += c.syncReads;
+    g.createdBuffers += c.createdBuffers;
+    g.createdBytes += c.createdBytes;
+    g.createMs += c.createMs;
+    g.uploadBytes += c.uploadBytes;
+    g.uploadMs += c.uploadMs;
+    g.submitMs += c.submitMs;
     if (c.parent === undefined && c.where !== SCOPE) {
       kernels++;
       kernelMs += Number.isFinite(c.kernelMs) ? c.kernelMs : 0;
       hostMs += Number.isFinite(c.hostMs) ? c.hostMs : 0;
       syncReads += c.syncReads;
+      device.createdBuffers += c.createdBuffers;
+      device.createdMB += c.createdBytes / 2 ** 20;
+      device.createMs += c.createMs;
+      device.uploadMB += c.uploadBytes / 2 ** 20;
+      device.uploadMs += c.uploadMs;
+      device.submits += c.submits;
+      device.submitMs += c.submitMs;
       byWhere[c.where] = (byWhere[c.where] ?? 0) + 1;
     }
   }
-  return { label, backend, profiledWallMs, wallMs, kernelMs, hostMs, kernels, syncReads, byWhere, timed: kernelMs > 0, groups: [...groups.values()] };
+  return { label, backend, profiledWallMs, wallMs, kernelMs, hostMs, kernels, syncReads, device, byWhere, timed: kernelMs > 0, groups: [...groups.values()] };
 }
 
 const fixed = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(1) : ms.toFixed(3));
@@ -140,6 +172,12 @@ export function formatProfile(s: ProfileSummary, top: number): string {
     `wall: ${fixed(s.wallMs)} ms per plain step; ${fixed(s.profiledWallMs)} ms for the profiled step`,
     `kernelMs (Σ outermost kernels, scopes left out; ${s.timed ? "the backend's timer" : 'NO device timer: all 0'}): ${fixed(s.kernelMs)} ms;  host time in kernel functions: ${fixed(s.hostMs)} ms`,
     `kernels: ${s.kernels} (${Object.entries(s.byWhere).map(([w, n]) => `${n} on ${w}`).join(', ')});  synchronous reads: ${s.syncReads}`,
+    ...(s.backend === 'webgpu'
+      ? [
+          `inside kernels, host ms on device calls: ${s.device.createdBuffers} buffers created (${fixed(s.device.createdMB)} MB) ${fixed(s.device.createMs)} ms; ` +
+            `uploads ${fixed(s.device.uploadMB)} MB ${fixed(s.device.uploadMs)} ms; ${s.device.submits} submits ${fixed(s.device.submitMs)} ms`,
+        ]
+      : []),
     '',
     `Top kernels by ${s.timed ? 'kernelMs' : 'host ms'}, all calls of a kernel:`,
     '',
@@ -150,14 +188,25 @@ export function formatProfile(s: ProfileSummary, top: number): string {
       .slice(0, top)
       .map(([name, t]) => `| ${name} | ${t.calls} | ${fixed(t.ms)} | ${fixed(t.hostMs)} | ${(((s.timed ? t.ms / s.kernelMs : t.hostMs / s.hostMs) || 0) * 100).toFixed(1)}% |`),
     '',
-    `Top ${top} (kernel, input shapes) by ${s.timed ? 'kernelMs' : 'host ms'} ('a › b': b inside a):`,
+    ...groupTable(s, top, by, s.timed ? 'kernelMs' : 'host ms'),
+    ...(s.timed ? ['', ...groupTable(s, top, (g) => g.hostMs, 'host ms')] : []),
+  ];
+  return lines.join('\n');
+}
+
+function groupTable(s: ProfileSummary, top: number, by: (g: KernelGroup) => number, what: string): string[] {
+  return [
+    `Top ${top} (kernel, input shapes) by ${what} ('a › b': b inside a):`,
     '',
-    '| kernel | where | calls | kernel ms | host ms | sync reads | input shapes | programs |',
-    '|---|---|---:|---:|---:|---:|---|---|',
+    '| kernel | where | calls | kernel ms | host ms | sync reads | new buffers (MB, ms) | uploads (MB, ms) | submit ms | input shapes | programs |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|',
     ...[...s.groups]
       .sort((a, b) => by(b) - by(a))
       .slice(0, top)
-      .map((g) => `| ${g.parent === undefined ? '' : `${g.parent} › `}${g.name} | ${g.where} | ${g.calls} | ${fixed(g.kernelMs)} | ${fixed(g.hostMs)} | ${g.syncReads} | ${g.shapes} | ${g.programs} |`),
+      .map(
+        (g) =>
+          `| ${g.parent === undefined ? '' : `${g.parent} › `}${g.name} | ${g.where} | ${g.calls} | ${fixed(g.kernelMs)} | ${fixed(g.hostMs)} | ${g.syncReads} | ` +
+          `${g.createdBuffers} (${fixed(g.createdBytes / 2 ** 20)}, ${fixed(g.createMs)}) | ${fixed(g.uploadBytes / 2 ** 20)}, ${fixed(g.uploadMs)} | ${fixed(g.submitMs)} | ${g.shapes} | ${g.programs} |`,
+      ),
   ];
-  return lines.join('\n');
 }
