@@ -35,7 +35,13 @@ export { checkIndex, datasetLabels, subsetDataset, type FaceDataset } from './da
 export { sampleIdentity, type FaceIdentity, type Rgb } from './synthetic/face-identity';
 export { sampleVariation, type FaceVariation, type FaceOcclusion } from './synthetic/face-variation';
 export { renderFace } from './synthetic/render-face';
-export { createSyntheticFaces, type SyntheticFaces, type SyntheticFacesOptions } from './synthetic/synthetic-faces';
+export {
+  createSyntheticFaces,
+  PLAIN_BACKDROP_GREY,
+  type SyntheticBackdrop,
+  type SyntheticFaces,
+  type SyntheticFacesOptions,
+} from './synthetic/synthetic-faces';
 
 export { splitByIdentity, type IdentitySplit } from './pipeline/split-by-identity';
 export { makeVerificationPairs, type VerificationPairs } from './pipeline/verification-pairs';

@@ -6,7 +6,8 @@ import { describeEachBackend, expectNoLeak } from '@arcface/testing';
 import { InvalidArgumentError } from '@arcface/core';
 import { makeVerificationPairs } from '../pipeline/verification-pairs';
 import { detAsin, detAtan, detCos, detSin } from './det-math';
-import { createSyntheticFaces } from './synthetic-faces';
+import { renderFace } from './render-face';
+import { createSyntheticFaces, PLAIN_BACKDROP_GREY } from './synthetic-faces';
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -60,6 +61,41 @@ describe('synthetic faces', () => {
     expect(() => createSyntheticFaces({ identities: 0, imagesPerIdentity: 1 })).toThrow(/identities/);
     expect(() => createSyntheticFaces({ identities: 1, imagesPerIdentity: 1, difficulty: 2 })).toThrow(/difficulty/);
     expect(createSyntheticFaces({ identities: 1, imagesPerIdentity: 1, size: 200 }).image(0).length).toBe(200 * 200 * 3);
+  });
+
+  it("backdrop 'plain': same seed ⇒ same bytes, the same faces as 'varied', one backdrop for everybody", () => {
+    const options = { identities: 4, imagesPerIdentity: 5, size: 24, seed: 11, difficulty: 0.3 } as const;
+    const plain = createSyntheticFaces({ ...options, backdrop: 'plain' });
+    const again = createSyntheticFaces({ ...options, backdrop: 'plain', cacheSize: 0 });
+    const varied = createSyntheticFaces(options);
+    expect(plain.backdrop).toBe('plain');
+    expect(varied.backdrop).toBe('varied');
+    const corner = (img: Uint8Array): number[] => Array.from(img.subarray(0, 3));
+    const plainCorners: number[] = [];
+    const variedCorners: number[] = [];
+    for (let i = 0; i < plain.length; i++) {
+      expect(sha256(again.image(plain.length - 1 - i))).toBe(sha256(plain.image(plain.length - 1 - i)));
+      expect(sha256(plain.image(i))).not.toBe(sha256(varied.image(i)));
+      // Only backdrop and shirt change: pose, light, expression and noise are the same draw.
+      const { background, clothing, ...look } = plain.variation(i);
+      const { background: vb, clothing: vc, ...variedLook } = varied.variation(i);
+      expect(look).toEqual(variedLook);
+      expect([vb, vc]).not.toEqual([background, clothing]);
+      expect(background).toEqual([PLAIN_BACKDROP_GREY, PLAIN_BACKDROP_GREY]);
+      expect(clothing).toEqual(PLAIN_BACKDROP_GREY);
+      // Without sensor noise and white balance, the backdrop pixels are exactly the same grey.
+      const clean = renderFace(plain.identity(plain.labels[i] as number), { ...plain.variation(i), noise: 0, tint: [1, 1, 1] }, 24);
+      for (const [x, y] of [[0, 0], [23, 0], [1, 1], [22, 1]] as const) {
+        expect(Array.from(clean.subarray((y * 24 + x) * 3, (y * 24 + x) * 3 + 3))).toEqual([128, 128, 128]);
+      }
+      plainCorners.push(...corner(plain.image(i)));
+      variedCorners.push(...corner(varied.image(i)));
+    }
+    // With noise and white balance the plain backdrop stays near mid-grey; the varied one does not.
+    const spread = (v: number[]): number => Math.max(...v) - Math.min(...v);
+    expect(spread(plainCorners)).toBeLessThan(40);
+    expect(spread(variedCorners)).toBeGreaterThan(80);
+    expect(() => createSyntheticFaces({ ...options, backdrop: 'studio' as 'plain' })).toThrow(/backdrop must be 'varied' or 'plain', got studio/);
   });
 
   it('looks like a face: skin-toned centre, uses the whole intensity range', () => {

@@ -4,7 +4,7 @@ import { checkIndex, type FaceDataset } from '../dataset/face-dataset';
 import type { RgbImage } from '../image/rgb-image';
 import { imagesToTensor } from '../image/to-tensor';
 import { createRng, hashSeed } from '../random/rng';
-import { type FaceIdentity, sampleIdentity } from './face-identity';
+import { type FaceIdentity, type Rgb, sampleIdentity } from './face-identity';
 import { type FaceVariation, sampleVariation } from './face-variation';
 import { renderFace } from './render-face';
 
@@ -20,13 +20,27 @@ export interface SyntheticFacesOptions {
   difficulty?: number;
   /** Rendered images kept in memory, most recent first [256]. */
   cacheSize?: number;
+  /**
+   * `'varied'` draws a new backdrop and shirt for every image; `'plain'` puts everybody in front
+   * of the same mid-grey backdrop in the same grey shirt [`'varied'`]. On small images the
+   * backdrop and clothes cover most pixels: a small network then learns them rather than the
+   * face. Pose, light, expression, occlusion and noise are drawn exactly as with `'varied'`.
+   */
+  backdrop?: SyntheticBackdrop;
 }
+
+/** How the backdrop and clothing of synthetic faces change between images. */
+export type SyntheticBackdrop = 'varied' | 'plain';
+
+/** The studio of `backdrop: 'plain'`: one mid-grey backdrop and shirt (before light noise and white balance). */
+export const PLAIN_BACKDROP_GREY: Rgb = [0.5, 0.5, 0.5];
 
 /** A seeded synthetic face set; image i is person `labels[i]`'s image number `i % imagesPerIdentity`. */
 export interface SyntheticFaces extends FaceDataset {
   readonly size: number;
   readonly seed: number | string;
   readonly difficulty: number;
+  readonly backdrop: SyntheticBackdrop;
   readonly identities: number;
   readonly imagesPerIdentity: number;
   /** Class id of every image (image i belongs to identity ⌊i / imagesPerIdentity⌋). */
@@ -53,6 +67,8 @@ export interface SyntheticFaces extends FaceDataset {
  * const x = faces.batch([0, 1, 2, 3]); // [4, 112, 112, 3]
  * const y = faces.labels.subarray(0, 4); // [0, 0, 0, 0]
  * x.dispose();
+ * // The same people in front of one grey backdrop, for small toy runs:
+ * const plain = createSyntheticFaces({ identities: 8, imagesPerIdentity: 40, size: 16, seed: 1, backdrop: 'plain' });
  */
 export function createSyntheticFaces(options: SyntheticFacesOptions): SyntheticFaces {
   const { identities, imagesPerIdentity } = options;
@@ -60,6 +76,7 @@ export function createSyntheticFaces(options: SyntheticFacesOptions): SyntheticF
   const seed = options.seed ?? 0;
   const difficulty = options.difficulty ?? 0.5;
   const cacheSize = options.cacheSize ?? 256;
+  const backdrop = options.backdrop ?? 'varied';
   if (!Number.isInteger(identities) || identities < 1) throw new InvalidArgumentError(`identities must be a positive integer, got ${identities}`);
   if (!Number.isInteger(imagesPerIdentity) || imagesPerIdentity < 1) {
     throw new InvalidArgumentError(`imagesPerIdentity must be a positive integer, got ${imagesPerIdentity}`);
@@ -67,6 +84,7 @@ export function createSyntheticFaces(options: SyntheticFacesOptions): SyntheticF
   if (!(difficulty >= 0 && difficulty <= 1)) throw new InvalidArgumentError(`difficulty must be in [0, 1], got ${difficulty}`);
   if (!Number.isInteger(size) || size < 8 || size > 4096) throw new InvalidArgumentError(`size must be an integer in [8, 4096], got ${size}`);
   if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new InvalidArgumentError(`cacheSize must be a non-negative integer, got ${cacheSize}`);
+  if (backdrop !== 'varied' && backdrop !== 'plain') throw new InvalidArgumentError(`backdrop must be 'varied' or 'plain', got ${String(backdrop)}`);
   // Seeds of the streams: hashing (seed, label, …) keeps every identity and image independent.
   const root = hashSeed(seed, 'synthetic-faces');
   const length = identities * imagesPerIdentity;
@@ -87,7 +105,10 @@ export function createSyntheticFaces(options: SyntheticFacesOptions): SyntheticF
     checkIndex(index, length);
     const c = labels[index] as number;
     const k = index - c * imagesPerIdentity;
-    return sampleVariation(createRng(hashSeed(root, 'image', c, k)), identity(c), difficulty);
+    const drawn = sampleVariation(createRng(hashSeed(root, 'image', c, k)), identity(c), difficulty);
+    // The backdrop is still drawn, so every other part of the variation (pose, light, noise…)
+    // is the same with either backdrop.
+    return backdrop === 'plain' ? { ...drawn, background: [PLAIN_BACKDROP_GREY, PLAIN_BACKDROP_GREY], clothing: PLAIN_BACKDROP_GREY } : drawn;
   };
   // A small LRU cache (Map keeps insertion order): epochs revisit images, batches repeat.
   const cache = new Map<number, Uint8Array>();
@@ -113,6 +134,7 @@ export function createSyntheticFaces(options: SyntheticFacesOptions): SyntheticF
     size,
     seed,
     difficulty,
+    backdrop,
     identities,
     imagesPerIdentity,
     labels,
