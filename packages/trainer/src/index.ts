@@ -30,7 +30,5 @@ export type { CheckpointContents, NamedArray } from './checkpoint/checkpoint-for
 export { fileCheckpointStore, readCheckpointFile } from './checkpoint/checkpoint-store';
 export type { CheckpointStore } from './checkpoint/checkpoint-store';
 export { adaptChannels, embedImages } from './evaluation/embed';
-export { angleStatistics } from './evaluation/angle-statistics';
-export type { AngleStatistics } from './evaluation/angle-statistics';
 export type { VerificationSet } from './evaluation/verification-set';
 export { jsonLinesWriter } from './engine/json-lines';

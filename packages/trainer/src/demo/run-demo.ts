@@ -10,7 +10,7 @@ import { folderDemoData, syntheticDemoData, type DemoData } from './demo-data';
 import type { DemoSettings } from './demo-settings';
 import { embedImages } from './embed-images';
 import { angleStatistics, verifyPairs } from './evaluate-held-out';
-import { trainRun } from './train-run';
+import { trainDemoMargin } from './train-demo-margin';
 
 /** Progress of a long demo, for a progress bar or a log. */
 export interface DemoProgress {
@@ -73,15 +73,14 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
     const probe = createBackbone(settings.backbone, backboneOptions);
     // The first step compiles kernels; time the two after it.
     const stamps: number[] = [];
-    await trainRun({
+    await trainDemoMargin({
       model: probe,
-      images: data.train.images,
-      labels: data.train.labels,
-      numClasses: data.train.classes,
-      objective: { kind: 'margin', margin: margins[0]?.fn ?? createMargin('softmax-normalized') },
+      train: data.train,
+      margin: margins[0]?.fn ?? createMargin('softmax-normalized'),
       steps: 3,
       batchSize,
-      learningRate: 0,
+      // The probe model is thrown away: the rate only has to be a valid one.
+      learningRate: settings.learningRate,
       seed: settings.seed,
       thetaEvery: 0,
       onStep: () => stamps.push(performance.now()),
@@ -101,12 +100,10 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
       const model = createBackbone(settings.backbone, backboneOptions);
       try {
         progress?.start(`${margin.label}`, settings.steps);
-        const run = await trainRun({
+        const run = await trainDemoMargin({
           model,
-          images: data.train.images,
-          labels: data.train.labels,
-          numClasses: data.train.classes,
-          objective: { kind: 'margin', margin: margin.fn },
+          train: data.train,
+          margin: margin.fn,
           steps: settings.steps,
           batchSize,
           learningRate: settings.learningRate,

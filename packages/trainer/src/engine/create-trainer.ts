@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createBackbone } from '@arcface/backbones';
-import { evaluateVerification, verificationDistances } from '@arcface/core';
+import { evaluateVerification, hypersphereStatistics, verificationDistances } from '@arcface/core';
 import { createDataPipeline, type DataPipeline, type FaceDataset } from '@arcface/data';
 import { createMargin, marginSoftmaxLoss, meanTargetAngle, type MarginFn } from '@arcface/margins';
 import type { CheckpointContents, NamedArray } from '../checkpoint/checkpoint-format';
 import { fileCheckpointStore, type CheckpointStore } from '../checkpoint/checkpoint-store';
 import { BatchTooLargeError, CheckpointError, EmbeddingSizeMismatchError, NonFiniteLossError, TrainerConfigError } from '../errors';
-import { angleStatistics } from '../evaluation/angle-statistics';
 import { adaptChannels, embedImages } from '../evaluation/embed';
 import type { VerificationSet } from '../evaluation/verification-set';
 import { createHead } from '../heads/create-head';
@@ -49,8 +48,11 @@ export interface Trainer {
   saveCheckpoint(): string;
   /** Unit-length embeddings of images `[B, h, w, c]` (flip-summed unless `flip: false`). */
   embed(images: tf.Tensor4D, options?: { flip?: boolean }): tf.Tensor2D;
-  /** Frees the model, the head and the optimiser state. */
-  dispose(): void;
+  /**
+   * Frees the head and the optimiser state, and the model unless `keepModel` (a model the
+   * caller passed in and still uses).
+   */
+  dispose(options?: { keepModel?: boolean }): void;
 }
 
 /**
@@ -360,10 +362,18 @@ export function createTrainer(config: TrainerConfig): Trainer {
     if (samples > 0) {
       // An evenly spaced sample of the training set, so every class is likely present.
       const indices = Array.from({ length: samples }, (_, i) => Math.floor((i * data.length) / samples));
-      const embeddings = await embedDataset(data, indices, false);
-      const centers = head.centers();
-      statistics = await angleStatistics(embeddings, Int32Array.from(indices, (i) => data.label(i)), centers);
-      tf.dispose([embeddings, centers]);
+      const sampled = Int32Array.from(indices, (i) => data.label(i));
+      // Table 3 needs two centres and samples of two classes (W-Inter, Inter); fewer: none.
+      if (numClasses >= 2 && new Set(sampled).size >= 2) {
+        const embeddings = await embedDataset(data, indices, false);
+        const centers = head.centers();
+        const labels = tf.tensor1d(sampled, 'int32');
+        try {
+          statistics = await hypersphereStatistics(embeddings, labels, centers);
+        } finally {
+          tf.dispose([embeddings, centers, labels]);
+        }
+      }
     }
     const report: EvaluationReport = { step, sets: results, ...(statistics ? { statistics } : {}) };
     evaluations.push(report);
@@ -423,11 +433,11 @@ export function createTrainer(config: TrainerConfig): Trainer {
     evaluate,
     saveCheckpoint,
     embed: (images, options) => embedImages(model, images, options),
-    dispose() {
+    dispose(options = {}) {
       tf.dispose(slots.flat());
       slots = [];
       head.dispose();
-      model.dispose();
+      if (options.keepModel !== true) model.dispose();
     },
   };
 }

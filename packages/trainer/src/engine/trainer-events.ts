@@ -1,5 +1,5 @@
 import type { VerificationResult } from '@arcface/core';
-import type { AngleStatistics } from '../evaluation/angle-statistics';
+import type { HypersphereStatistics } from '@arcface/core';
 
 /** Figures of one optimiser step. */
 export interface StepMetrics {
@@ -28,7 +28,7 @@ export interface EvaluationReport {
   readonly step: number;
   readonly sets: readonly SetEvaluation[];
   /** Table 3 angles on a sample of the training set; absent when turned off. */
-  readonly statistics?: AngleStatistics;
+  readonly statistics?: HypersphereStatistics;
 }
 
 /** What a progress callback receives. */
