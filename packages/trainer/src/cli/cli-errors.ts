@@ -20,3 +20,10 @@ export class ModelFolderError extends UsageError {
     super('ERR_MODEL_FOLDER', message, options);
   }
 }
+
+/** A `--plugin` module that cannot be imported or registers nothing. */
+export class PluginError extends UsageError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_PLUGIN', message, options);
+  }
+}

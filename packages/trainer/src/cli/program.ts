@@ -31,7 +31,12 @@ const defaultIo: CliIo = {
 function withCommonOptions(command: Command): Command {
   return command
     .option('--config <file.json>', 'read options from a JSON file (flags given on the command line win)')
-    .option('--verbose', 'print stack traces and backend details', false);
+    .option('--verbose', 'print stack traces and backend details', false)
+    .option('--plugin <module>', 'a module that registers margins (package name or file; repeatable); @arcface/margins-contrib is always loaded', collect, []);
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function backendOption(): Option {
@@ -49,6 +54,8 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   const preAction = async (_: Command, action: Command): Promise<void> => {
     const config = action.getOptionValue('config') as string | undefined;
     if (config !== undefined) await applyConfigFile(action, config);
+    const { loadMarginPlugins } = await import('./plugins');
+    await loadMarginPlugins((action.getOptionValue('plugin') as string[] | undefined) ?? []);
   };
   program.hook('preAction', preAction);
 
@@ -75,7 +82,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       .command('train')
       .description('train a backbone with a margin on an image folder or a RecordIO .rec; writes checkpoints and the model to --out')
       .requiredOption('--data <folder|file.rec>', 'training images: <folder>/<identity>/<image>, or insightface train.rec (+ .idx)')
-      .option('--margin <name>', 'margin name (arcface list: additive-angular, additive-cosine, multiplicative-angular, combined, softmax-normalized, …)', 'additive-angular')
+      .option('--margin <name>', 'margin name: additive-angular, additive-cosine, multiplicative-angular, combined, softmax-normalized, adaface, curricularface, magface, … (or one a --plugin registers)', 'additive-angular')
       .option('--margin-options <json>', 'margin options as JSON, e.g. \'{"m": 0.5, "s": 32}\'')
       .option('--backbone <name>', 'backbone: tiny-cnn, mlp, mobilefacenet, iresnet18, …', 'tiny-cnn')
       .option('--backbone-options <json>', 'extra backbone options as JSON')

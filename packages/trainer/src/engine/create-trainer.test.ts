@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnknownBackboneError, createBackbone } from '@arcface/backbones';
 import { createSyntheticFaces, makeVerificationPairs, type FaceDataset } from '@arcface/data';
-import { UnknownMarginError } from '@arcface/margins';
+import { UnknownMarginError, createMargin, type MarginFn } from '@arcface/margins';
 import { describeEachBackend, registerGradients, useBackend } from '@arcface/testing';
 import { BatchTooLargeError, EmbeddingSizeMismatchError, NonFiniteLossError, UnknownOptimizerError } from '../errors';
 import { fileCheckpointStore } from '../checkpoint/checkpoint-store';
@@ -29,6 +29,27 @@ describeEachBackend('createTrainer', (backend) => {
     for (let i = 1; i < 200; i++) await trainer.trainStep();
     expect(tf.memory().numTensors).toBe(after1);
     expect(trainer.step).toBe(200);
+    trainer.dispose();
+  });
+
+  it('calls the margin with training: true during steps (running statistics update only then)', async () => {
+    const base = createMargin('additive-angular', { m: 0.5, s: 16 });
+    const seen: unknown[] = [];
+    // Records the context of every margin call the loss makes (the margin object is frozen:
+    // wrap a copy).
+    const record = <F extends (...xs: never[]) => unknown>(fn: F | undefined): F | undefined =>
+      fn === undefined
+        ? undefined
+        : (((...args: unknown[]) => {
+            const context = args.find((a): a is { training?: boolean } => typeof a === 'object' && a !== null && 'training' in a);
+            seen.push(context?.training);
+            return (fn as unknown as (...xs: unknown[]) => unknown)(...args);
+          }) as unknown as F);
+    const spy = { ...base, logits: record(base.logits) ?? base.logits, ...(base.target === undefined ? {} : { target: record(base.target) }) } as MarginFn;
+    const trainer = createTrainer(smallRunConfig({ steps: 2, margin: spy, schedule: { type: 'constant', lr: 0.01 } }));
+    await trainer.train();
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((t) => t === true)).toBe(true);
     trainer.dispose();
   });
 
