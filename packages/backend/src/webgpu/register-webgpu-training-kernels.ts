@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { convGeometry, type ConvAttributes } from '../conv/conv-geometry';
 import { conv2dBackpropFilterChunked } from './conv2d-backprop-filter-chunked';
 import { depthwiseBackpropFilterChunked } from './depthwise-backprop-filter-chunked';
+import { meanGradient, sumGradient } from './device-reduction-gradients';
 
 export interface WebgpuTrainingKernelOptions {
   /**
@@ -15,6 +16,14 @@ export interface WebgpuTrainingKernelOptions {
    * is short, and the global depthwise conv's 7×7 window would cost 49 × 3 small launches.
    */
   readonly depthwiseMinRows?: number;
+  /**
+   * Also replace tfjs' `Mean` and `Sum` gradients (default true), which build an array of ones
+   * of the input's size in JavaScript memory on every backward pass: WebGPU uploads it, about
+   * 2 GB per MobileFaceNet step at B 64, 112×112. The replacements broadcast on the device.
+   * Gradients are global in tfjs (all backends); they must be registered after tfjs' own
+   * (`@tensorflow/tfjs-layers` or `@tensorflow/tfjs` loaded), which would otherwise replace them.
+   */
+  readonly reductionGradients?: boolean;
 }
 
 export interface WebgpuTrainingKernels {
@@ -22,6 +31,8 @@ export interface WebgpuTrainingKernels {
   readonly backendName: string;
   /** Kernel names now served by this package for that backend. */
   readonly kernels: readonly string[];
+  /** Kernels whose gradient this package replaced (for every backend). */
+  readonly gradients: readonly string[];
   /** Restores the kernels that were registered before (or removes the added ones). */
   unregister(): void;
 }
@@ -93,14 +104,27 @@ export function registerWebgpuTrainingKernels(options: WebgpuTrainingKernelOptio
     });
   }
 
+  const previousGradients = new Map<string, tf.GradConfig | undefined>();
+  if (options.reductionGradients ?? true) {
+    for (const gradient of [meanGradient, sumGradient]) {
+      previousGradients.set(gradient.kernelName, tf.getGradient(gradient.kernelName));
+      tf.registerGradient(gradient);
+    }
+  }
+
   const registration: WebgpuTrainingKernels = {
     backendName,
     kernels: plan.map(([name]) => name),
+    gradients: [...previousGradients.keys()],
     unregister() {
       if (registry().get(backendName) !== registration) return;
       for (const [kernelName, config] of previous) {
         tf.unregisterKernel(kernelName, backendName);
         if (config !== undefined) tf.registerKernel(config);
+      }
+      for (const [kernelName, config] of previousGradients) {
+        // tfjs has no way to remove a gradient: a missing one stays replaced.
+        if (config !== undefined && tf.getGradient(kernelName) !== config) tf.registerGradient(config);
       }
       registry().delete(backendName);
     },

@@ -224,6 +224,7 @@ describe('registerWebgpuTrainingKernels', () => {
     try {
       expect(kernels.kernels).toEqual([tf.Conv2DBackpropFilter, tf.DepthwiseConv2dNativeBackpropFilter]);
       expect(kernels.backendName).toBe('cpu');
+      expect(kernels.gradients).toEqual([tf.Mean, tf.Sum]);
       expect(registerWebgpuTrainingKernels({ backendName: 'cpu' })).toBe(kernels);
       expect(tf.getKernel(tf.Conv2DBackpropFilter, 'cpu')!.kernelFunc).not.toBe(stock);
     } finally {
@@ -263,6 +264,56 @@ describe('registerWebgpuTrainingKernels', () => {
       expect(worst, `variable ${v}`).toBeLessThanOrEqual(1e-4 * scale + 1e-6 * overall);
     }
     model.dispose();
+  });
+
+  it('Mean and Sum gradients equal tfjs\' own over random shapes and axes, and restore on unregister', async () => {
+    const stockMean = tf.getGradient(tf.Mean);
+    const stockSum = tf.getGradient(tf.Sum);
+    const cases = fc.sample(
+      fc.record({
+        shape: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }),
+        keepDims: fc.boolean(),
+        seed: fc.integer({ min: 1, max: 2 ** 30 }),
+        pick: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+        negative: fc.boolean(),
+      }),
+      { numRuns: 25, seed: 41 },
+    );
+    const gradientsOf = async (): Promise<Float32Array[]> => {
+      const out: Float32Array[] = [];
+      for (const c of cases) {
+        const axes = c.shape.map((_, k) => k).filter((k) => c.pick[k]);
+        const axis = axes.length === 0 ? undefined : c.negative ? axes.map((a) => a - c.shape.length) : axes;
+        const x = tf.tensor(random(c.seed, c.shape.reduce((a, b) => a * b, 1)), c.shape);
+        const reducedSize = tf.tidy(() => tf.sum(x, axis, c.keepDims).size);
+        const weights = tf.tensor(random(c.seed + 7, reducedSize));
+        const g = tf.grad((v: tf.Tensor) =>
+          tf.add(
+            tf.sum(tf.mul(tf.reshape(tf.mean(v, axis, c.keepDims), [-1]), weights)),
+            tf.sum(tf.mul(tf.reshape(tf.sum(tf.square(v), axis, c.keepDims), [-1]), weights)),
+          ),
+        )(x);
+        out.push((await g.data()) as Float32Array);
+        tf.dispose([x, weights, g]);
+      }
+      return out;
+    };
+    const reference = await gradientsOf();
+    const kernels = registerWebgpuTrainingKernels({ backendName: 'cpu' });
+    let actual: Float32Array[];
+    try {
+      expect(tf.getGradient(tf.Mean)).not.toBe(stockMean);
+      actual = await expectNoLeak(() => gradientsOf());
+    } finally {
+      kernels.unregister();
+    }
+    expect(tf.getGradient(tf.Mean)).toBe(stockMean);
+    expect(tf.getGradient(tf.Sum)).toBe(stockSum);
+    for (let k = 0; k < cases.length; k++) {
+      const ref = reference[k]!;
+      expect(actual[k]!.length).toBe(ref.length);
+      for (let i = 0; i < ref.length; i++) expect(Math.abs(actual[k]![i]! - ref[i]!), `case ${k}`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(ref[i]!)));
+    }
   });
 
   it('keeps the backend kernel for a depthwise layer with few rows', () => {
