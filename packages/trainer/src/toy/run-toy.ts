@@ -22,19 +22,19 @@ export const TOY_DEFAULTS = {
   size: 16,
   difficulty: 0.3,
   hidden: 64,
-  steps: 1500,
+  steps: 1000,
   batchSize: 64,
-  learningRate: 0.005,
+  learningRate: 0.02,
   m: 0.5,
   s: 16,
 } as const;
 
 export interface ToyOptions {
   readonly seed: number;
-  /** Adam steps per panel [1500]. */
+  /** Adam steps per panel [1000]. */
   readonly steps?: number;
   readonly batchSize?: number;
-  /** Adam's learning rate [0.005]. */
+  /** Adam's learning rate [0.02]. */
   readonly learningRate?: number;
   /** Identities of the toy faces [8] (ignored with `data`). */
   readonly identities?: number;
