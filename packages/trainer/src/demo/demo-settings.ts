@@ -1,3 +1,4 @@
+import { TOY_DEFAULTS } from '../toy/run-toy';
 import type { MarginOptions } from '@arcface/margins';
 
 /** A margin the demo trains, with the options it uses. */
@@ -64,6 +65,6 @@ export function demoSettings(options: { quick?: boolean; backbone?: string; seed
     weightDecay: 5e-4,
     pairsPerFold: quick ? 10 : 60,
     margins: DEMO_MARGINS,
-    toy: { enabled: true, identities: 8, imagesPerIdentity: quick ? 8 : 40, steps: quick ? 10 : 500, learningRate: 0.02 },
+    toy: { enabled: true, identities: TOY_DEFAULTS.identities, imagesPerIdentity: TOY_DEFAULTS.imagesPerIdentity, steps: quick ? 20 : TOY_DEFAULTS.steps, learningRate: TOY_DEFAULTS.learningRate },
   };
 }
