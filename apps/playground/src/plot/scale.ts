@@ -33,10 +33,13 @@ export function niceTicks(min: number, max: number, count: number): number[] {
   // The first of 1, 2, 5, 10 at least as large as the raw step keeps the count at or under `count`.
   const step = (fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10) * power;
   const ticks: number[] = [];
-  const first = Math.ceil(min / step - 1e-9);
-  const last = Math.floor(max / step + 1e-9);
+  // Multiples of the step within a millionth of a step of the interval count as inside it
+  // (float noise in min/step must not drop the tick at min).
+  const first = Math.ceil(min / step - 1e-7);
+  const last = Math.floor(max / step + 1e-7);
   for (let i = first; i <= last; i += 1) ticks.push(roundToStep(i * step, step));
-  return ticks;
+  // A step rounded up past the interval's width can leave no multiple inside: label the start.
+  return ticks.length > 0 ? ticks : [min];
 }
 
 function roundToStep(value: number, step: number): number {
