@@ -39,6 +39,7 @@ export type { DemoSettings, DemoMargin } from './demo/demo-settings';
 export { UsageError, DataFolderError, EmptyIdentityError, UnreadableImageError } from './demo/demo-errors';
 // Charts: Vega-Lite specs and SVG rendering (vega is loaded on first use); PNG output is in ./node.
 export { renderVegaLite } from './plots/render';
+export type { ChartSpec } from './plots/chart-spec';
 export type { RenderedPlot } from './plots/render';
 export { plotLossCurves, lossCurvesSpec } from './plots/loss-curves';
 export type { LossSeries, LossCurvesOptions } from './plots/loss-curves';

@@ -1,4 +1,4 @@
-import type { TopLevelSpec } from 'vega-lite';
+import { chartSpec, type ChartSpec } from './chart-spec';
 
 import { PlotInputError } from './plot-error';
 import { renderVegaLite, type RenderedPlot } from './render';
@@ -11,7 +11,7 @@ export interface AngleStatisticsSeries {
 }
 
 /** The Vega-Lite spec behind {@link plotAngleStatistics}. */
-export function angleStatisticsSpec(series: readonly AngleStatisticsSeries[], options: { title?: string } = {}): TopLevelSpec {
+export function angleStatisticsSpec(series: readonly AngleStatisticsSeries[], options: { title?: string } = {}): ChartSpec {
   if (series.length === 0) throw new PlotInputError('angle statistics need at least one series, got 0');
   const statistics = [...new Set(series.flatMap((s) => Object.keys(s.values)))];
   if (statistics.length === 0) throw new PlotInputError('angle statistics: no statistic given');
@@ -23,7 +23,7 @@ export function angleStatisticsSpec(series: readonly AngleStatisticsSeries[], op
   const names = series.map((s) => s.name);
   const x = { field: 'statistic', type: 'nominal' as const, title: null, sort: statistics, axis: { labelAngle: 0 } };
   const xOffset = { field: 'series', type: 'nominal' as const, sort: names };
-  return {
+  return chartSpec({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     config: PLOT_CONFIG,
     title: options.title ?? 'Angle statistics (the paper\'s Table 3), degrees',
@@ -45,7 +45,7 @@ export function angleStatisticsSpec(series: readonly AngleStatisticsSeries[], op
         encoding: { x, xOffset, y: { field: 'degrees', type: 'quantitative' }, text: { field: 'text' } },
       },
     ],
-  };
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { TopLevelSpec } from 'vega-lite';
+import { chartSpec, type ChartSpec } from './chart-spec';
 
 import { PlotInputError } from './plot-error';
 import { renderVegaLite, type RenderedPlot } from './render';
@@ -17,7 +17,7 @@ export interface LossCurvesOptions {
 }
 
 /** The Vega-Lite spec behind {@link plotLossCurves}, for callers that render elsewhere. */
-export function lossCurvesSpec(series: readonly LossSeries[], options: LossCurvesOptions = {}): TopLevelSpec {
+export function lossCurvesSpec(series: readonly LossSeries[], options: LossCurvesOptions = {}): ChartSpec {
   if (series.length === 0) throw new PlotInputError('loss curves need at least one series, got 0');
   const values = series.flatMap((s) =>
     s.points.filter((p) => Number.isFinite(p.loss) && (!options.logScale || p.loss > 0)).map((p) => ({ series: s.name, step: p.step, loss: p.loss })),
@@ -25,7 +25,7 @@ export function lossCurvesSpec(series: readonly LossSeries[], options: LossCurve
   for (const s of series) {
     if (!values.some((v) => v.series === s.name)) throw new PlotInputError(`loss series '${s.name}' has no finite point`);
   }
-  return {
+  return chartSpec({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     config: PLOT_CONFIG,
     title: options.title ?? 'Training loss',
@@ -43,7 +43,7 @@ export function lossCurvesSpec(series: readonly LossSeries[], options: LossCurve
       },
       color: { field: 'series', type: 'nominal', title: 'margin', scale: seriesColorScale(series.map((s) => s.name)) },
     },
-  };
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { TopLevelSpec } from 'vega-lite';
+import { toTopLevelSpec, type ChartSpec } from './chart-spec';
 
 /** A rendered chart: the SVG text, and PNG bytes on request. */
 export interface RenderedPlot {
@@ -20,9 +20,9 @@ export interface RenderedPlot {
  *   encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } });
  * ```
  */
-export async function renderVegaLite(spec: TopLevelSpec): Promise<RenderedPlot> {
+export async function renderVegaLite(spec: ChartSpec): Promise<RenderedPlot> {
   const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
-  const compiled = vegaLite.compile(spec).spec;
+  const compiled = vegaLite.compile(toTopLevelSpec(spec)).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none', logLevel: vega.Error });
   try {
     const svg = await view.toSVG();

@@ -1,4 +1,4 @@
-import type { TopLevelSpec } from 'vega-lite';
+import { chartSpec, type ChartSpec } from './chart-spec';
 
 import { PlotInputError } from './plot-error';
 import { renderVegaLite, type RenderedPlot } from './render';
@@ -14,7 +14,7 @@ export interface RocSeries {
 }
 
 /** The Vega-Lite spec behind {@link plotRocCurves}. */
-export function rocCurvesSpec(series: readonly RocSeries[], options: { title?: string } = {}): TopLevelSpec {
+export function rocCurvesSpec(series: readonly RocSeries[], options: { title?: string } = {}): ChartSpec {
   if (series.length === 0) throw new PlotInputError('ROC curves need at least one series, got 0');
   const names = series.map((s) => (s.auc === undefined ? s.name : `${s.name} (AUC ${s.auc.toFixed(4)})`));
   const values: Array<{ series: string; fpr: number; tpr: number; order: number }> = [];
@@ -31,7 +31,7 @@ export function rocCurvesSpec(series: readonly RocSeries[], options: { title?: s
     points.forEach((p, order) => values.push({ series: names[k] as string, fpr: p.fpr, tpr: p.tpr, order }));
   });
   const axisScale = { domain: [0, 1] };
-  return {
+  return chartSpec({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     config: PLOT_CONFIG,
     title: options.title ?? 'ROC on held-out identities',
@@ -54,7 +54,7 @@ export function rocCurvesSpec(series: readonly RocSeries[], options: { title?: s
         },
       },
     ],
-  };
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { MarginFn } from '@arcface/margins';
-import type { TopLevelSpec } from 'vega-lite';
+import { chartSpec, type ChartSpec } from './chart-spec';
 
 import { PlotInputError } from './plot-error';
 import { renderVegaLite, type RenderedPlot } from './render';
@@ -38,13 +38,13 @@ export function sampleTargetLogits(
 }
 
 /** The Vega-Lite spec behind {@link plotTargetLogitCurves}. */
-export function targetLogitCurvesSpec(series: readonly TargetLogitSeries[], options: TargetLogitOptions = {}): TopLevelSpec {
+export function targetLogitCurvesSpec(series: readonly TargetLogitSeries[], options: TargetLogitOptions = {}): ChartSpec {
   if (series.length === 0) throw new PlotInputError('target-logit curves need at least one margin, got 0');
   const values = sampleTargetLogits(series, options);
   for (const s of series) {
     if (!values.some((v) => v.series === s.name)) throw new PlotInputError(`margin '${s.name}' gave no finite t(θ)`);
   }
-  return {
+  return chartSpec({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     config: PLOT_CONFIG,
     title: options.title ?? 'Target logit t(θ) of each margin (the trained logit is s·t)',
@@ -57,7 +57,7 @@ export function targetLogitCurvesSpec(series: readonly TargetLogitSeries[], opti
       y: { field: 'target', type: 'quantitative', title: 'target logit t(θ)' },
       color: { field: 'series', type: 'nominal', title: 'margin', scale: seriesColorScale(series.map((s) => s.name)) },
     },
-  };
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { TopLevelSpec } from 'vega-lite';
+import { chartSpec, type ChartSpec } from './chart-spec';
 
 import { PlotInputError } from './plot-error';
 import { renderVegaLite, type RenderedPlot } from './render';
@@ -20,7 +20,7 @@ export interface ThetaSeries {
 }
 
 /** The Vega-Lite spec behind {@link plotThetaDistribution}. */
-export function thetaDistributionSpec(series: readonly ThetaSeries[], options: { title?: string } = {}): TopLevelSpec {
+export function thetaDistributionSpec(series: readonly ThetaSeries[], options: { title?: string } = {}): ChartSpec {
   if (series.length === 0) throw new PlotInputError('the θ_y plot needs at least one series, got 0');
   const values = series.flatMap((s) =>
     s.points
@@ -32,7 +32,7 @@ export function thetaDistributionSpec(series: readonly ThetaSeries[], options: {
   }
   const color = { field: 'series', type: 'nominal' as const, title: 'margin', scale: seriesColorScale(series.map((s) => s.name)) };
   const x = { field: 'step', type: 'quantitative' as const, title: 'step' };
-  return {
+  return chartSpec({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     config: PLOT_CONFIG,
     title: { text: options.title ?? 'Target angle θ_y over training', subtitle: 'line: mean; band: 10th to 90th percentile' },
@@ -54,7 +54,7 @@ export function thetaDistributionSpec(series: readonly ThetaSeries[], options: {
         encoding: { x, y: { field: 'mean', type: 'quantitative' }, color },
       },
     ],
-  };
+  });
 }
 
 /**

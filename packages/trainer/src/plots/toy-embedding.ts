@@ -1,4 +1,4 @@
-import type { TopLevelSpec } from 'vega-lite';
+import { chartSpec, type ChartSpec } from './chart-spec';
 
 import { PlotInputError } from './plot-error';
 import { renderVegaLite, type RenderedPlot } from './render';
@@ -73,17 +73,17 @@ function panelSpec(panel: ToyPanel, labels: readonly string[]) {
 }
 
 /** The Vega-Lite spec behind {@link plotToyEmbedding}. */
-export function toyEmbeddingSpec(panels: readonly ToyPanel[], options: { title?: string } = {}): TopLevelSpec {
+export function toyEmbeddingSpec(panels: readonly ToyPanel[], options: { title?: string } = {}): ChartSpec {
   if (panels.length === 0) throw new PlotInputError('the toy plot needs at least one panel, got 0');
   const labelIds = [...new Set(panels.flatMap((p) => [...p.features.map((f) => f.label), ...p.centers.map((c) => c.label)]))].sort((a, b) => a - b);
   const labels = labelIds.map((l) => `identity ${l}`);
-  return {
+  return chartSpec({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     config: { ...PLOT_CONFIG, view: { stroke: null } },
     title: options.title ?? 'Toy experiment: 8 identities, 2-D features on the circle (dashed rays: class centres)',
     hconcat: panels.map((p) => panelSpec(p, labels)),
     resolve: { scale: { color: 'shared' } },
-  };
+  });
 }
 
 /**
