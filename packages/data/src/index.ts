@@ -29,6 +29,7 @@ export { sniffImageFormat, type ImageFormat } from './image/sniff-format';
 export { cropResize, resizeImage, flipHorizontal, centreBox, type CropBox, type FitMode } from './image/resize';
 export { imagesToTensor, normalizeImageTensor } from './image/to-tensor';
 export { alignRgbImage } from './image/align';
+export { centreInputs } from './image/centre-inputs';
 
 export { checkIndex, datasetLabels, subsetDataset, type FaceDataset } from './dataset/face-dataset';
 

@@ -1,4 +1,4 @@
-import { createRng, hashSeed, renderFace, sampleIdentity, sampleVariation, type Rgb } from '@arcface/data';
+import { centreInputs, createRng, hashSeed, renderFace, sampleIdentity, sampleVariation, type Rgb } from '@arcface/data';
 
 /** Settings of the toy's face set. */
 export interface ToyFacesOptions {
@@ -67,26 +67,6 @@ export function createToyFaces(options: ToyFacesOptions): ToyFaces {
       for (let p = 0; p < inputSize; p += 1) inputs[base + p] = (image[p] as number) / 127.5 - 1;
     }
   }
-  centre(inputs, count, inputSize);
+  centreInputs(inputs, count, inputSize);
   return { inputs, labels, pixels, size, identities, inputSize };
-}
-
-/** Subtracts the mean image and divides by the root mean square of what is left, in place. */
-function centre(inputs: Float32Array, count: number, inputSize: number): void {
-  const mean = new Float64Array(inputSize);
-  for (let i = 0; i < count; i += 1) {
-    for (let p = 0; p < inputSize; p += 1) mean[p] = (mean[p] as number) + (inputs[i * inputSize + p] as number);
-  }
-  for (let p = 0; p < inputSize; p += 1) mean[p] = (mean[p] as number) / count;
-  let squares = 0;
-  for (let i = 0; i < count; i += 1) {
-    for (let p = 0; p < inputSize; p += 1) {
-      const value = (inputs[i * inputSize + p] as number) - (mean[p] as number);
-      inputs[i * inputSize + p] = value;
-      squares += value * value;
-    }
-  }
-  // A set of identical images has nothing left to scale: keep the zeros.
-  const rms = Math.sqrt(squares / (count * inputSize));
-  if (rms > 0) for (let k = 0; k < inputs.length; k += 1) inputs[k] = (inputs[k] as number) / rms;
 }

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@arcface/core';
-import { createRng } from '@arcface/data';
+import { centreInputs, createRng } from '@arcface/data';
 import { createMargin, type MarginFn } from '@arcface/margins';
 
 import type { ImageSet } from '../demo/demo-data';
 import type { ToyPanelReport, ToyReport } from '../report/demo-report';
 import { measureCircleGeometry } from './geodesic-gap';
-import { centreInputs, createToyFaces } from './toy-faces';
+import { createToyFaces } from './toy-faces';
 import { ToyNet, type ToyHead } from './toy-net';
 
 /**

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '@arcface/core';
 import { createSyntheticFaces } from '@arcface/data';
 
-import { centreInputs, createToyFaces } from './toy-faces';
+import { centreInputs } from '@arcface/data';
+import { createToyFaces } from './toy-faces';
 
 const OPTIONS = { identities: 4, imagesPerIdentity: 6, size: 16, seed: 7, difficulty: 0.3 } as const;
 
