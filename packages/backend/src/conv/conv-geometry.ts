@@ -10,6 +10,11 @@ export interface ConvAttributes {
   readonly dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
+/** Attributes of the filter-gradient kernels (Conv2DBackpropFilter, its depthwise twin). */
+export interface FilterGradientAttributes extends ConvAttributes {
+  readonly filterShape: [number, number, number, number];
+}
+
 /** The geometry every kernel here works from: tfjs' own `computeConv2DInfo`, so padding agrees with the forward pass. */
 export function convGeometry(
   xShape: readonly number[],

@@ -1,9 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { asTensor, convGeometry, padForTaps, tapWindow, type ConvAttributes } from '../conv/conv-geometry';
-
-interface Conv2DBackpropFilterAttributes extends ConvAttributes {
-  readonly filterShape: [number, number, number, number];
-}
+import { asTensor, convGeometry, padForTaps, tapWindow, type FilterGradientAttributes } from '../conv/conv-geometry';
 
 /**
  * ∂L/∂W of a 2-D convolution as one matrix product per filter tap:
@@ -19,7 +15,7 @@ export function conv2dBackpropFilter(args: {
   inputs: tf.NamedTensorInfoMap;
   attrs?: tf.NamedAttrMap;
 }): tf.TensorInfo {
-  const attrs = args.attrs as unknown as Conv2DBackpropFilterAttributes;
+  const attrs = args.attrs as unknown as FilterGradientAttributes;
   const x = asTensor<tf.Rank.R4>(args.inputs.x as tf.TensorInfo);
   const dy = asTensor<tf.Rank.R4>(args.inputs.dy as tf.TensorInfo);
   const [kh, kw, cin, cout] = attrs.filterShape;

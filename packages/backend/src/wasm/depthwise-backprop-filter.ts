@@ -1,9 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { asTensor, convGeometry, padForTaps, tapWindow, type ConvAttributes } from '../conv/conv-geometry';
-
-interface DepthwiseBackpropFilterAttributes extends ConvAttributes {
-  readonly filterShape: [number, number, number, number];
-}
+import { asTensor, convGeometry, padForTaps, tapWindow, type FilterGradientAttributes } from '../conv/conv-geometry';
 
 /**
  * ∂L/∂W of a depthwise convolution, per filter tap (i, j):
@@ -15,7 +11,7 @@ interface DepthwiseBackpropFilterAttributes extends ConvAttributes {
  * implement by transposing the whole product first.
  */
 export function depthwiseBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
-  const attrs = args.attrs as unknown as DepthwiseBackpropFilterAttributes;
+  const attrs = args.attrs as unknown as FilterGradientAttributes;
   const x = asTensor<tf.Rank.R4>(args.inputs.x as tf.TensorInfo);
   const dy = asTensor<tf.Rank.R4>(args.inputs.dy as tf.TensorInfo);
   const [kh, kw, channels, multiplier] = attrs.filterShape;

@@ -1,11 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { asTensor, convGeometry, padForTaps, tapWindow, type ConvAttributes } from '../conv/conv-geometry';
+import { asTensor, convGeometry, padForTaps, tapWindow, type FilterGradientAttributes } from '../conv/conv-geometry';
 import { matMulTiles, rowChunks } from './row-chunks';
 import { sumLeading } from './sum-chunks';
-
-interface Conv2DBackpropFilterAttributes extends ConvAttributes {
-  readonly filterShape: [number, number, number, number];
-}
 
 /**
  * ∂L/∂W of a 2-D convolution for GPU backends, per filter tap (i, j) a matrix product
@@ -22,7 +18,7 @@ interface Conv2DBackpropFilterAttributes extends ConvAttributes {
  * costs nothing on the GPU (the matMul shader reads it transposed).
  */
 export function conv2dBackpropFilterChunked(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
-  const attrs = args.attrs as unknown as Conv2DBackpropFilterAttributes;
+  const attrs = args.attrs as unknown as FilterGradientAttributes;
   const x = asTensor<tf.Rank.R4>(args.inputs.x as tf.TensorInfo);
   const dy = asTensor<tf.Rank.R4>(args.inputs.dy as tf.TensorInfo);
   const [kh, kw, cin, cout] = attrs.filterShape;

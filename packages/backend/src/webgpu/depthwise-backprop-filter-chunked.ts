@@ -1,11 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { asTensor, convGeometry, padForTaps, tapWindow, type ConvAttributes } from '../conv/conv-geometry';
+import { asTensor, convGeometry, padForTaps, tapWindow, type FilterGradientAttributes } from '../conv/conv-geometry';
 import { matMulTiles, rowChunks } from './row-chunks';
 import { sumLeading } from './sum-chunks';
-
-interface DepthwiseBackpropFilterAttributes extends ConvAttributes {
-  readonly filterShape: [number, number, number, number];
-}
 
 /**
  * ∂L/∂W of a depthwise convolution for GPU backends, per filter tap (i, j):
@@ -21,7 +17,7 @@ interface DepthwiseBackpropFilterAttributes extends ConvAttributes {
  * 64 channels at B 64, 56×56.
  */
 export function depthwiseBackpropFilterChunked(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
-  const attrs = args.attrs as unknown as DepthwiseBackpropFilterAttributes;
+  const attrs = args.attrs as unknown as FilterGradientAttributes;
   const x = asTensor<tf.Rank.R4>(args.inputs.x as tf.TensorInfo);
   const dy = asTensor<tf.Rank.R4>(args.inputs.dy as tf.TensorInfo);
   const [kh, kw, channels, multiplier] = attrs.filterShape;
