@@ -20,3 +20,4 @@ export {
   type WebgpuTrainingKernels,
 } from './webgpu/register-webgpu-training-kernels';
 export { NoBackendAvailableError, UnknownBackendError, UnsupportedConvolutionError, WasmBackendMissingError } from './errors';
+export { disableLeanBackprop, enableLeanBackprop, isLeanBackpropEnabled } from './autodiff/lean-backprop';

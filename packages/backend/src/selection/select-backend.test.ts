@@ -4,6 +4,7 @@ import { registerTestBackends } from '@arcface/testing';
 import type { ArcfaceError } from '@arcface/core';
 import { describeBackendSelection } from './describe-backend-selection';
 import { selectBackend } from './select-backend';
+import { disableLeanBackprop, isLeanBackpropEnabled } from '../autodiff/lean-backprop';
 import type { ModuleImporter } from './backend-selection';
 
 const realImporter: ModuleImporter = (specifier) => import(/* @vite-ignore */ specifier);
@@ -60,8 +61,15 @@ describe('selectBackend in Node', () => {
     expect(byName.webgpu?.reason).toMatch(/the package webgpu is not installed|no GPU adapter/);
     expect(byName.wasm?.status).toBe('chosen');
     expect(byName.cpu).toEqual({ name: 'cpu', status: 'skipped', reason: 'not tried: wasm came first and works' });
-    // The wasm backend now trains convolutions.
+    // The wasm backend now trains convolutions, and backpropagation frees memory as it goes.
     expect(tf.getKernel(tf.Conv2DBackpropFilter, 'wasm')).toBeDefined();
+    expect(isLeanBackpropEnabled()).toBe(true);
+  });
+
+  it('leaves tfjs backpropagation alone with leanBackprop: false', async () => {
+    disableLeanBackprop();
+    await selectBackend({ prefer: 'cpu', leanBackprop: false });
+    expect(isLeanBackpropEnabled()).toBe(false);
   });
 
   it('says which package to install when tfjs-node-gpu and tfjs-node are absent', async () => {
