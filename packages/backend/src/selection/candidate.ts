@@ -13,6 +13,12 @@ export interface CandidateContext {
   readonly dawnFlags: readonly string[];
   /** Where the browser fetches the tfjs .wasm binaries from (`setWasmPaths`). */
   readonly wasmPaths?: string;
+  /** XNNPACK threads for wasm in Node (1: the single-threaded build). */
+  readonly wasmThreads: number;
+  /** 'node' or 'browser'. */
+  readonly environment: 'node' | 'browser';
+  /** What a candidate wants said about how it was set up (appended to its report). */
+  readonly notes: string[];
 }
 
 /** Prepares one engine: imports what it needs and registers its tfjs backend. Returns the tfjs backend name. */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { initialiseNodeWasmThreads } from '../wasm/node-wasm-threads';
 import { registerWasmTrainingKernels } from '../wasm/register-wasm-training-kernels';
 import { registerWebgpuTrainingKernels } from '../webgpu/register-webgpu-training-kernels';
 import { CandidateSkipped, errorMessage, importOrSkip, isModuleMissing, type Candidate, type CandidateContext } from './candidate';
@@ -112,12 +113,17 @@ export const webglCandidate: Candidate = {
 /** WASM (XNNPACK, SIMD), made able to train convolutions by this package's kernels. */
 export const wasmCandidate: Candidate = {
   name: 'wasm',
-  async prepare({ importer, wasmTrainingKernels, wasmPaths }: CandidateContext): Promise<string> {
+  async prepare({ importer, wasmTrainingKernels, wasmPaths, wasmThreads, environment, notes }: CandidateContext): Promise<string> {
     const wasm = (await importOrSkip(importer, '@tensorflow/tfjs-backend-wasm', '`npm i @tensorflow/tfjs-backend-wasm`')) as {
       setWasmPaths?: (prefix: string) => void;
+      version_wasm?: string;
+      setThreadsCount?: (threads: number) => void;
+      getThreadsCount?: () => number;
     };
     if (wasmPaths !== undefined) wasm.setWasmPaths?.(wasmPaths);
     requireRegistered('wasm', '@tensorflow/tfjs-backend-wasm');
+    // Browsers start the threaded build themselves when the page is cross-origin isolated.
+    if (environment === 'node') notes.push((await initialiseNodeWasmThreads(wasm, wasmThreads, importer)).note);
     if (wasmTrainingKernels) registerWasmTrainingKernels();
     return 'wasm';
   },

@@ -6,6 +6,7 @@ import { BROWSER_CANDIDATES, NODE_CANDIDATES } from './candidates';
 import { describeBackendSelection } from './describe-backend-selection';
 import { probeBackend } from './probe-backend';
 import { enableLeanBackprop } from '../autodiff/lean-backprop';
+import { defaultWasmThreads } from '../wasm/node-wasm-threads';
 
 export interface SelectBackendOptions {
   /** Tried first, in this order, before the rest of the default order. */
@@ -41,6 +42,11 @@ export interface SelectBackendOptions {
    * ({@link enableLeanBackprop}). False leaves tfjs' own backpropagation in place.
    */
   readonly leanBackprop?: boolean;
+  /**
+   * XNNPACK threads for the wasm backend in Node (default: every core, at most 8). tfjs runs
+   * wasm single-threaded in Node; this starts its threaded build. 1 keeps the single-threaded one.
+   */
+  readonly wasmThreads?: number;
 }
 
 // The specifier is a variable, so bundlers leave the optional packages out of browser builds.
@@ -94,6 +100,9 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     webgpuTrainingKernels: options.webgpuTrainingKernels ?? true,
     dawnFlags: options.dawnFlags ?? [],
     ...(options.wasmPaths === undefined ? {} : { wasmPaths: options.wasmPaths }),
+    wasmThreads: options.wasmThreads ?? (environment === 'node' ? await defaultWasmThreads() : 1),
+    environment,
+    notes: [] as string[],
   };
   const probe = options.probe === false ? undefined : typeof options.probe === 'function' ? options.probe : probeBackend;
   const reports: CandidateReport[] = [];
@@ -105,6 +114,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
       continue;
     }
     try {
+      context.notes.length = 0;
       const backend = await candidate.prepare(context);
       const started = Date.now();
       if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') failed to initialise it`);
@@ -115,7 +125,9 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
       reports.push({
         name: candidate.name,
         status: 'chosen',
-        reason: probe === undefined ? `initialised (not probed) in ${ms} ms` : `ran a conv training step (forward + backward) correctly, set up in ${ms} ms`,
+        reason:
+          (probe === undefined ? `initialised (not probed) in ${ms} ms` : `ran a conv training step (forward + backward) correctly, set up in ${ms} ms`) +
+          context.notes.map((note) => `; ${note}`).join(''),
       });
     } catch (error) {
       if (error instanceof CandidateSkipped) reports.push({ name: candidate.name, status: 'skipped', reason: error.message });
