@@ -49,3 +49,16 @@ export function crossEntropyLoss(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.S
   });
   return op(logits) as tf.Scalar;
 }
+
+/**
+ * Softmax cross-entropy when each row's target logit is already known ([B]): the loss and the
+ * softmax probabilities, which are all the backward pass needs (dL/dlogits = (p − onehot)/B).
+ * One softmax kernel (vectorised on wasm) replaces exp/sum/log chains; the log-sum-exp comes
+ * from the row's largest probability, lse = max(z) − log(max(p)), which is at least 1/C and
+ * so never underflows.
+ */
+export function crossEntropyWithTargets(logits: tf.Tensor2D, targetLogits: tf.Tensor1D): { loss: tf.Scalar; probabilities: tf.Tensor2D } {
+  const probabilities = tf.softmax(logits) as tf.Tensor2D;
+  const logSumExp = tf.sub(tf.max(logits, 1), tf.log(tf.max(probabilities, 1)));
+  return { loss: tf.mean(tf.sub(logSumExp, targetLogits)) as tf.Scalar, probabilities };
+}

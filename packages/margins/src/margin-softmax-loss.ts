@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { crossEntropyBackward, crossEntropyForward, crossEntropyLoss } from './cross-entropy';
+import { crossEntropyLoss, crossEntropyWithTargets } from './cross-entropy';
+import { cosineMatrix, targetIndices } from './cosine-matrix';
 import { ShapeMismatchError } from '@arcface/core';
 import { GradientsNotRegisteredError, InvalidLabelsError } from './errors';
 import { featureNorms } from './feature-norms';
@@ -106,33 +107,33 @@ function closedFormLoss(
     const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
     const xs = normalizeRows(x);
     const ws = normalizeRows(w);
-    // An explicit transpose and a plain matMul: wasm's transposeB path is several times slower.
-    const cosines = tf.matMul(xs.unit, tf.transpose(ws.unit)) as tf.Tensor2D;
-    const onehot = tf.cast(tf.oneHot(labels, classes), 'float32') as tf.Tensor2D;
+    // The target column is touched through [B] gathers and scatters, never through a one-hot
+    // [B, C] matrix: at C = 100k each full pass over the logits costs as much as the rest.
+    const at = targetIndices(labels);
+    const cosines = cosineMatrix(xs.unit, ws.unit);
     const context: MarginContext = { ...baseContext, featureNorms: xs.norm };
-    const cosTarget = tf.sum(tf.mul(cosines, onehot), 1) as tf.Tensor1D;
-    const shift = tf.reshape(tf.sub(target(cosTarget, context), cosTarget), [-1, 1]);
+    const cosTarget = tf.gatherND(cosines, at) as tf.Tensor1D;
+    const targetLogits = tf.mul(target(cosTarget, context), scale) as tf.Tensor1D;
     // s·c everywhere, s·t(c_y) on the target column
-    const logits = tf.mul(tf.add(cosines, tf.mul(onehot, shift)), scale) as tf.Tensor2D;
+    const logits = tf.tensorScatterUpdate(tf.mul(cosines, scale), at, targetLogits) as tf.Tensor2D;
     // Straight-through: dt/dc taken as 1 (arcface_torch).
-    const slope = straightThrough || targetGradient === undefined ? tf.scalar(1) : targetGradient(cosTarget, context);
-    const { loss, logSumExp } = crossEntropyForward(logits, onehot);
-    save([xs.unit, xs.inverseNorm, xs.unclamped, ws.unit, ws.inverseNorm, ws.unclamped, logits, logSumExp, slope]);
+    const slope = straightThrough || targetGradient === undefined ? tf.ones([labels.shape[0]]) : targetGradient(cosTarget, context);
+    const { loss, probabilities } = crossEntropyWithTargets(logits, targetLogits);
+    save([xs.unit, xs.inverseNorm, xs.unclamped, ws.unit, ws.inverseNorm, ws.unclamped, probabilities, slope, at]);
 
     return {
       value: loss,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xUnit, xInverse, xUnclamped, wUnit, wInverse, wUnclamped, savedLogits, savedLse, savedSlope] =
-          saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor];
-        const hot = tf.cast(tf.oneHot(labels, classes), 'float32') as tf.Tensor2D;
-        const dLogits = crossEntropyBackward(savedLogits, savedLse, hot, dy);
-        // dL/dc = s·G off target, s·G_y·dt/dc on it: s·(G + onehot·G_y·(dt/dc − 1))
-        const targetGrad = tf.sum(tf.mul(dLogits, hot), 1);
-        const correction = tf.reshape(tf.mul(targetGrad, tf.sub(savedSlope, 1)), [-1, 1]);
-        const dCos = tf.mul(tf.add(dLogits, tf.mul(hot, correction)), scale) as tf.Tensor2D;
+        const [xUnit, xInverse, xUnclamped, wUnit, wInverse, wUnclamped, p, savedSlope, savedAt] =
+          saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor2D];
+        // dL/dc = k·p off target and k·(p_y − 1)·dt/dc on it, k = s·dy/B. k is applied to the
+        // [B, D] and [B, D]-sized operands of the two products, not to the [B, C] matrix.
+        const k = tf.mul(dy, scale / labels.shape[0]);
+        const onTarget = tf.mul(tf.sub(tf.gatherND(p, savedAt), 1), savedSlope);
+        const g = tf.tensorScatterUpdate(p, savedAt, onTarget) as tf.Tensor2D;
         return [
-          normalizeRowsBackward(xUnit, xInverse, xUnclamped, tf.matMul(dCos, wUnit)),
-          normalizeRowsBackward(wUnit, wInverse, wUnclamped, tf.matMul(tf.transpose(dCos), xUnit)),
+          normalizeRowsBackward(xUnit, xInverse, xUnclamped, tf.mul(tf.matMul(g, wUnit), k) as tf.Tensor2D),
+          normalizeRowsBackward(wUnit, wInverse, wUnclamped, tf.matMul(tf.transpose(g), tf.mul(xUnit, k) as tf.Tensor2D)),
         ];
       },
     };
