@@ -10,6 +10,30 @@ function transposeInner(x: tf.Tensor): tf.Tensor {
   return tf.transpose(x, perm);
 }
 
+/** The product of the leading (batch) axes. */
+function batchCount(x: tf.TensorInfo): number {
+  return x.shape.slice(0, -2).reduce((n, d) => n * d, 1);
+}
+
+/**
+ * A batched product as one 2-D product per batch entry. The stock kernel hands XNNPACK only a
+ * single [M, K]·[K, N] product; with more than one batch entry it runs a scalar loop instead
+ * (about as slow as its transposed path). Broadcasting over batch axes follows `tf.matMul`.
+ */
+function productPerBatch(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const outerA = a.shape.slice(0, -2);
+  const outerB = b.shape.slice(0, -2);
+  const outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
+  const count = outer.reduce((n, d) => n * d, 1);
+  const [m, k] = a.shape.slice(-2) as [number, number];
+  const n = b.shape[b.rank - 1] as number;
+  const a3 = tf.reshape(tf.broadcastTo(a, [...outer, m, k]), [count, m, k]);
+  const b3 = tf.reshape(tf.broadcastTo(b, [...outer, k, n]), [count, k, n]);
+  const bs = tf.unstack(b3);
+  const products = tf.unstack(a3).map((ai, i) => tf.matMul(ai as tf.Tensor2D, bs[i] as tf.Tensor2D));
+  return tf.reshape(tf.stack(products), [...outer, m, n]);
+}
+
 /**
  * A `BatchMatMul` for wasm that never asks XNNPACK for a transposed operand. With
  * `transposeA` or `transposeB` the stock kernel leaves XNNPACK's GEMM for a loop 10–30× slower
@@ -20,7 +44,11 @@ function transposeInner(x: tf.Tensor): tf.Tensor {
 export function makeFastBatchMatMul(original: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const attrs = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
-    if (!attrs.transposeA && !attrs.transposeB) return original(args);
+    if (!attrs.transposeA && !attrs.transposeB) {
+      const a = args.inputs.a as tf.TensorInfo;
+      const b = args.inputs.b as tf.TensorInfo;
+      return batchCount(a) === 1 && batchCount(b) === 1 ? original(args) : tf.tidy(() => productPerBatch(asTensor(a), asTensor(b)));
+    }
     return tf.tidy(() => {
       const a = asTensor(args.inputs.a as tf.TensorInfo);
       const b = asTensor(args.inputs.b as tf.TensorInfo);
