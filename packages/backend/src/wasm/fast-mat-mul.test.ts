@@ -32,6 +32,9 @@ describe('wasm BatchMatMul on XNNPACK for batched and transposed operands', () =
     { a: [1, 5, 7], b: [3, 7, 6] }, // a broadcast
     { a: [3, 7, 5], b: [3, 6, 7], ta: true, tb: true },
     { a: [6, 9], b: [11, 9], tb: true },
+    // a·bᵀ with b much larger than a: computed as (b·aᵀ)ᵀ.
+    { a: [4, 16], b: [300, 16], tb: true },
+    { a: [5, 8], b: [40, 8], ta: false, tb: true },
   ];
   for (const c of cases) {
     it(`[${c.a}]${c.ta ? 'ᵀ' : ''} · [${c.b}]${c.tb ? 'ᵀ' : ''} equals the cpu backend's, leaking nothing`, async () => {
