@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { cosineMatrix } from './cosine-matrix';
 import { normalizeRows, normalizeRowsBackward } from './row-normalization';
 
 /**
  * Cosines between the L2-normalised rows of `x` [B, D] and of `w` [C, D] → [B, C], as one
  * `tf.customGrad` with a closed-form backward pass (no gradient registry needed):
  * dx̂ = G·Ŵ, dŴ = Gᵀ·x̂, then the projection of each row onto its sphere's tangent plane.
- * Explicit transposes and plain matMuls: wasm's transposeA/transposeB paths are several
- * times slower.
  */
 export function normalizedCosines(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
@@ -15,7 +14,7 @@ export function normalizedCosines(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
     const ws = normalizeRows(b);
     save([xs.unit, xs.inverseNorm, xs.unclamped, ws.unit, ws.inverseNorm, ws.unclamped]);
     return {
-      value: tf.matMul(xs.unit, tf.transpose(ws.unit)),
+      value: cosineMatrix(xs.unit, ws.unit),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xUnit, xInverse, xUnclamped, wUnit, wInverse, wUnclamped] = saved as tf.Tensor2D[] as [
           tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D,
