@@ -1,4 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { leanBatchNormalization } from './batch-norm';
 type Initializer = ReturnType<typeof tfl.initializers.zeros>;
 
 /**
@@ -7,11 +8,15 @@ type Initializer = ReturnType<typeof tfl.initializers.zeros>;
  */
 export type SymbolicTensor = tfl.SymbolicTensor;
 
-/** PyTorch's BatchNorm defaults (momentum 0.1 ⇒ tfjs momentum 0.9, ε = 1e-5), as insightface uses them. */
+/**
+ * PyTorch's BatchNorm defaults (momentum 0.1 ⇒ tfjs momentum 0.9, ε = 1e-5), as insightface uses
+ * them. The layer saves as a standard `BatchNormalization`; its training step keeps less memory
+ * alive for the backward pass (see {@link leanBatchNormalization}).
+ */
 export function batchNorm(input: SymbolicTensor, name: string, options: { scale?: boolean } = {}): SymbolicTensor {
-  return tfl.layers
-    .batchNormalization({ momentum: 0.9, epsilon: 1e-5, scale: options.scale ?? true, name })
-    .apply(input) as SymbolicTensor;
+  return leanBatchNormalization({ momentum: 0.9, epsilon: 1e-5, scale: options.scale ?? true, name }).apply(
+    input,
+  ) as SymbolicTensor;
 }
 
 /** PReLU with one slope per channel, initialised to 0.25 like `torch.nn.PReLU`. */

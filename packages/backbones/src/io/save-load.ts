@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ModelIoError } from '../errors';
+import { useLeanBatchNormalization } from '../batch-norm';
 import { freezeFeatureScale } from '../layers';
 
 /**
@@ -28,7 +29,9 @@ export async function saveBackbone(model: tfl.LayersModel, location: ModelLocati
 }
 
 /**
- * Loads a backbone saved by {@link saveBackbone} (or any tfjs layers model).
+ * Loads a backbone saved by {@link saveBackbone} (or any tfjs layers model). Its batch-norm
+ * layers get the same memory-lean training step as freshly built backbones, so a resumed
+ * training run fits where the first one did.
  *
  * @example
  * ```ts
@@ -39,7 +42,7 @@ export async function loadBackbone(location: ModelLocation): Promise<tfl.LayersM
   if (typeof location === 'string' && tf.io.getLoadHandlers(location).length === 0) {
     throw new ModelIoError(`no load handler for '${location}'; ${routerHint(location)}`);
   }
-  return freezeFeatureScale(await tfl.loadLayersModel(location));
+  return freezeFeatureScale(useLeanBatchNormalization(await tfl.loadLayersModel(location)));
 }
 
 function routerHint(url: string): string {
