@@ -15,3 +15,4 @@ export type { ModelLocation } from './io/save-load';
 export { frozenFeatureExtractor } from './feature-extractor';
 export type { FeatureExtractor, FeatureExtractorOptions, InferenceModel } from './feature-extractor';
 export { FIXED_SCALE_SUFFIX, freezeFeatureScale } from './layers';
+export { checkpointedModel, type CheckpointedModel, type CheckpointOptions } from './gradient-checkpoints';
