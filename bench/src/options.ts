@@ -25,6 +25,8 @@ export interface BenchOptions {
   readonly flags: ReadonlyArray<readonly [string, string]>;
   /** 'ours' (default): @arcface/backend's WebGPU filter-gradient kernels; 'stock': tfjs' own. */
   readonly webgpuKernels: 'ours' | 'stock';
+  /** Gradient checkpoints in training steps: 'auto' (on wasm, whose heap is 4 GB), 'none', 'blocks' or a segment count. */
+  readonly checkpoints: 'auto' | 'none' | 'blocks' | number;
   /** Options for Dawn's create() (Node webgpu), e.g. enable-dawn-features=allow_unsafe_apis. */
   readonly dawnFlags: readonly string[];
 }
@@ -47,7 +49,9 @@ const HELP = `pnpm bench [flags]
   --profile-top 25           rows per profile table
   --flags WEBGPU_CPU_FORWARD=true,…   tfjs flags set after the backend is chosen
   --webgpu-kernels ours|stock  filter-gradient kernels on webgpu (default ours, from @arcface/backend)
-  --dawn-flags enable-dawn-features=allow_unsafe_apis   Dawn create() options ('+' separates several)`;
+  --dawn-flags enable-dawn-features=allow_unsafe_apis   Dawn create() options ('+' separates several)
+  --checkpoints auto|none|blocks|N   gradient checkpoints in training steps (auto: on wasm only,
+                             whose 32-bit heap cannot hold a whole B 64 step at 112×112)`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const flags = new Map<string, string>();
@@ -97,7 +101,15 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     }),
     webgpuKernels: webgpuKernels(flags.get('webgpu-kernels') ?? 'ours'),
     dawnFlags: (flags.get('dawn-flags') ?? '').split('+').map((s) => s.trim()).filter(Boolean),
+    checkpoints: checkpoints(flags.get('checkpoints') ?? 'auto'),
   };
+}
+
+function checkpoints(value: string): BenchOptions['checkpoints'] {
+  if (value === 'auto' || value === 'none' || value === 'blocks') return value;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--checkpoints must be auto, none, blocks or a segment count, got '${value}'`);
+  return n;
 }
 
 function webgpuKernels(value: string): 'ours' | 'stock' {

@@ -43,7 +43,8 @@ export function markdownTable(rows: readonly Row[], torch: TorchRun, heading: st
     '|---|---|---|---:|---:|---:|---:|:-:|',
   ];
   for (const r of rows) {
-    const time = r.ms === undefined ? (r.note ?? 'skipped') : `${fmt(r.ms)}${r.imagesPerSecond === undefined ? '' : ` (${r.imagesPerSecond.toFixed(1)} img/s)`}`;
+    const extra = r.imagesPerSecond !== undefined ? ` (${r.imagesPerSecond.toFixed(1)} img/s)` : r.note !== undefined ? ` (${r.note})` : '';
+    const time = r.ms === undefined ? (r.note ?? 'skipped') : `${fmt(r.ms)}${extra}`;
     const met = r.ratio === undefined ? '—' : r.ratio <= r.target ? 'yes' : 'no';
     lines.push(
       `| ${r.workload} | ${r.detail} | ${r.backend} | ${time} | ${fmt(r.torchMs)} | ${r.ratio === undefined ? '—' : `${r.ratio.toFixed(2)}×`} | ≤ ${r.target} | ${met} |`,

@@ -62,7 +62,10 @@ async function measureBackend(backend: string, options: BenchOptions, log: (line
     const detail = `${network} ${options.side}×${options.side} B=${options.batch}`;
     if (options.workloads.includes('train')) {
       if (heavyOnCpu) skip('train-step', detail, 'skipped on cpu (pure JS: minutes per step; --cpu-all runs it)');
-      else await attempt(`train step ${network}`, () => trainStep(backend, network, options.batch, options.side, options.trainReps), 'train-step', detail);
+      else {
+        const checkpoints = options.checkpoints === 'auto' ? (backend === 'wasm' ? 'default' : 'none') : options.checkpoints;
+        await attempt(`train step ${network}`, () => trainStep(backend, network, options.batch, options.side, options.trainReps, checkpoints), 'train-step', detail);
+      }
     }
     if (options.workloads.includes('infer')) {
       if (heavyOnCpu) skip('inference', detail, 'skipped on cpu (pure JS; --cpu-all runs it)');

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { iresnet, mobileFaceNet } from '@arcface/backbones';
+import { checkpointedModel, iresnet, mobileFaceNet } from '@arcface/backbones';
 import { createMargin, marginSoftmaxLoss } from '@arcface/margins';
 import { medianMs } from './timing';
 
@@ -44,13 +44,17 @@ export function buildNetwork(name: string, side: number): tfl.LayersModel {
 /** A ready training step: `run` does one step and returns the loss; `dispose` frees it all. */
 export interface PreparedTrainStep {
   readonly detail: string;
+  /** Segments of the gradient-checkpointed forward pass; undefined when not checkpointed. */
+  readonly checkpointSegments: number | undefined;
   run(): tf.Tensor[];
   dispose(): void;
 }
 
 /** Backbone forward, ArcFace head over 1000 classes, backward, SGD-momentum update. */
-export function prepareTrainStep(network: string, batch: number, side: number): PreparedTrainStep {
+export function prepareTrainStep(network: string, batch: number, side: number, checkpoints: 'none' | 'default' | 'blocks' | number = 'none'): PreparedTrainStep {
   const model = buildNetwork(network, side);
+  const forward =
+    checkpoints === 'none' ? undefined : checkpointedModel(model, checkpoints === 'default' ? {} : { segments: checkpoints });
   const images = tf.randomNormal([batch, side, side, 3], 0, 1, 'float32', 4);
   const centres = tf.variable(tf.randomNormal([1000, 512], 0, 1, 'float32', 5), true, `bench_centres_${network}_${Date.now()}`);
   const labels = tf.randomUniform([batch], 0, 1000, 'int32', 6) as tf.Tensor1D;
@@ -58,9 +62,10 @@ export function prepareTrainStep(network: string, batch: number, side: number): 
   const margin = arcface();
   return {
     detail: `${network} ${side}×${side} B=${batch}`,
+    checkpointSegments: forward?.segments,
     run() {
       const loss = optimizer.minimize(() => {
-        const embeddings = model.apply(images, { training: true }) as tf.Tensor2D;
+        const embeddings = (forward ?? model).apply(images, { training: true }) as tf.Tensor2D;
         return marginSoftmaxLoss(embeddings, centres as tf.Tensor2D, labels, margin, { training: true, validate: false });
       }, true);
       return [loss!];
@@ -74,11 +79,19 @@ export function prepareTrainStep(network: string, batch: number, side: number): 
 }
 
 /** (b) One SGD-momentum training step, timed. */
-export async function trainStep(backend: string, network: string, batch: number, side: number, reps: number): Promise<Measurement> {
-  const step = prepareTrainStep(network, batch, side);
+export async function trainStep(
+  backend: string,
+  network: string,
+  batch: number,
+  side: number,
+  reps: number,
+  checkpoints: 'none' | 'default' | 'blocks' | number = 'none',
+): Promise<Measurement> {
+  const step = prepareTrainStep(network, batch, side, checkpoints);
   try {
     const ms = await medianMs(reps, () => step.run());
-    return { workload: 'train-step', backend, detail: step.detail, ms };
+    const note = step.checkpointSegments === undefined ? undefined : `gradient checkpoints: ${step.checkpointSegments} segments`;
+    return { workload: 'train-step', backend, detail: step.detail, ms, ...(note === undefined ? {} : { note }) };
   } finally {
     step.dispose();
   }
