@@ -50,7 +50,7 @@ const HELP = `pnpm bench [flags]
   --flags WEBGPU_CPU_FORWARD=true,…   tfjs flags set after the backend is chosen
   --webgpu-kernels ours|stock  filter-gradient kernels on webgpu (default ours, from @arcface/backend)
   --dawn-flags enable-dawn-features=allow_unsafe_apis   Dawn create() options ('+' separates several)
-  --checkpoints auto|none|blocks|N   gradient checkpoints in training steps (auto: on wasm only,
+  --gradient-checkpoints auto|none|blocks|N   gradient checkpoints in training steps (auto: on wasm only,
                              whose 32-bit heap cannot hold a whole B 64 step at 112×112)`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -101,14 +101,14 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     }),
     webgpuKernels: webgpuKernels(flags.get('webgpu-kernels') ?? 'ours'),
     dawnFlags: (flags.get('dawn-flags') ?? '').split('+').map((s) => s.trim()).filter(Boolean),
-    checkpoints: checkpoints(flags.get('checkpoints') ?? 'auto'),
+    checkpoints: checkpoints(flags.get('gradient-checkpoints') ?? 'auto'),
   };
 }
 
 function checkpoints(value: string): BenchOptions['checkpoints'] {
   if (value === 'auto' || value === 'none' || value === 'blocks') return value;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--checkpoints must be auto, none, blocks or a segment count, got '${value}'`);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--gradient-checkpoints must be auto, none, blocks or a segment count, got '${value}'`);
   return n;
 }
 

@@ -99,7 +99,6 @@ function closedFormLoss(
 ): tf.Scalar {
   const straightThrough = margin.gradient === 'straight-through';
   const scale = margin.scale;
-  const classes = centers.shape[0];
   const target = (margin.target as NonNullable<MarginFn['target']>).bind(margin);
   const targetGradient = margin.targetGradient?.bind(margin);
 

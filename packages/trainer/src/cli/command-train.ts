@@ -12,6 +12,7 @@ import { createTrainer } from '../engine/create-trainer';
 import { OptionValueError } from './cli-errors';
 import { saveModelFolder } from './model-folder';
 import type { DemoProgress } from '../demo/run-demo';
+import type { GradientCheckpoints } from '../engine/backbone-forward';
 
 export interface TrainCommandOptions {
   readonly data: string;
@@ -28,6 +29,13 @@ export interface TrainCommandOptions {
   readonly out: string;
   readonly resume?: boolean;
   readonly seed: string;
+  readonly gradientCheckpoints?: string;
+}
+
+/** `--gradient-checkpoints`: auto, none, blocks or a positive segment count. */
+export function gradientCheckpointsOption(value: string): GradientCheckpoints {
+  if (value === 'auto' || value === 'none' || value === 'blocks') return value;
+  return positive('gradient-checkpoints', value);
 }
 
 /** Parses a flag that must be a positive integer (or a positive number with `real`). */
@@ -98,6 +106,7 @@ export async function trainCommand(options: TrainCommandOptions, progress: DemoP
       batchSize,
       steps,
       seed,
+      gradientCheckpoints: gradientCheckpointsOption(options.gradientCheckpoints ?? 'auto'),
       augment: { flip: 0.5 },
       schedule: { type: 'polynomial', lr, warmupSteps: Math.max(1, Math.round(steps / 10)), totalSteps: steps },
       checkpoint: { store: checkpoints, every: Math.max(1, Math.round(steps / 5)), resume: options.resume === true },

@@ -95,6 +95,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       .option('--seed <n>', 'seed', '1')
       .requiredOption('--out <dir>', 'run folder: checkpoints/ and the final model')
       .option('--resume', 'continue from the newest checkpoint in <out>/checkpoints', false)
+      .option('--gradient-checkpoints <auto|none|blocks|n>', 'gradient checkpoints: recompute activations in the backward pass to save memory (auto: on wasm for large batches)', 'auto')
       .addOption(backendOption()),
   ).action(async (options: TrainCommandOptions & { backend: string; verbose: boolean }) => {
     await setUpBackend(options.backend, options.verbose, log);

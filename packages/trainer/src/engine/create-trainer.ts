@@ -15,6 +15,7 @@ import { clipByGlobalNorm } from '../optim/clip';
 import { createOptimizer } from '../optim/create-optimizer';
 import { checkSchedule, learningRate, type ScheduleConfig } from '../optim/learning-rate';
 import type { Optimizer } from '../optim/optimizer';
+import { backboneForward, checkGradientCheckpoints, type BackboneForward } from './backbone-forward';
 import type { TrainerConfig } from './trainer-config';
 import type { EvaluationReport, SetEvaluation, StepMetrics } from './trainer-events';
 
@@ -82,6 +83,8 @@ export function createTrainer(config: TrainerConfig): Trainer {
   checkInteger('steps', config.steps, 1);
   const accumulation = config.accumulationSteps ?? 1;
   checkInteger('accumulationSteps', accumulation, 1);
+  const checkpoints = config.gradientCheckpoints ?? 'auto';
+  checkGradientCheckpoints(checkpoints);
   if (!Number.isInteger(seed)) throw new TrainerConfigError('ERR_TRAINER_CONFIG', `seed must be an integer, got ${seed}`);
   if (batchSize > data.length) throw new BatchTooLargeError(batchSize, data.length);
   const optimizer = createOptimizer(config.optimizer ?? { name: 'sgd' });
@@ -155,6 +158,10 @@ export function createTrainer(config: TrainerConfig): Trainer {
     return { epoch, pixels, labels };
   };
 
+  // Chosen at the first step, for the backend active then.
+  let forward: BackboneForward | undefined;
+  const trainingForward = (): BackboneForward => (forward ??= backboneForward(model, checkpoints, batchSize * height * width));
+
   const trainStep = async (): Promise<StepMetrics> => {
     const started = clock.now();
     const batches = await Promise.all(Array.from({ length: accumulation }, (_, j) => microBatch(step * accumulation + j)));
@@ -180,7 +187,7 @@ export function createTrainer(config: TrainerConfig): Trainer {
         let angle: tf.Scalar | undefined;
         const { value, grads } = tf.variableGrads(() => {
           const input = adaptChannels(model, images);
-          const e = model.apply(input, { training: true }) as tf.Tensor2D;
+          const e = trainingForward().apply(input, { training: true }) as tf.Tensor2D;
           angle = tf.keep(meanTargetAngle(e, headStep.centers as tf.Tensor2D, labels, { validate: false }));
           return marginSoftmaxLoss(e, headStep.centers as tf.Tensor2D, labels, margin, { step, training: true, validate: false });
         }, [...vars, headStep.centers]);

@@ -9,6 +9,7 @@ import type { Optimizer } from '../optim/optimizer';
 import type { OptimizerConfig } from '../optim/create-optimizer';
 import type { ScheduleConfig } from '../optim/learning-rate';
 import type { TrainerEvent } from './trainer-events';
+import type { GradientCheckpoints } from './backbone-forward';
 
 /**
  * Everything `createTrainer` takes: each part is plain settings or an object the caller built
@@ -35,6 +36,14 @@ export interface TrainerConfig {
   readonly steps: number;
   /** Micro-batches whose gradients are averaged into one update [1]. */
   readonly accumulationSteps?: number;
+  /**
+   * Gradient checkpoints for the backbone: keep only the activations at segment boundaries in
+   * the forward pass and recompute the rest during the backward pass (less memory, ~15–25%
+   * more time) ['auto': on the wasm backend for batches of at least 16 crops of 112×112, whose
+   * 4 GB heap cannot hold such a step otherwise]. 'none', 'blocks' (one segment per residual
+   * block) or a number of segments.
+   */
+  readonly gradientCheckpoints?: GradientCheckpoints;
   /** Clip the backbone's gradient to this global L2 norm (arcface_torch: 5) [5]; `null` turns it off. */
   readonly clipGradientNorm?: number | null;
   /** Seed of everything random: data order, augmentation, centre init, Partial FC sampling. */
