@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ShapeMismatchError } from '@arcface/core';
 import { expectNoLeak, registerTestBackends, useBackend } from '@arcface/testing';
+import { batchChunks } from './batch-chunks';
 import { registerWasmTrainingKernels, type WasmTrainingKernels } from './register-wasm-training-kernels';
 
 /**
@@ -225,6 +227,115 @@ describe('wasm training kernels against cpu', () => {
       ),
       { numRuns: 20, seed: 10 },
     );
+  });
+
+  // The filter gradients run as one convolution of x with dy (stride and dilation swapped, the
+  // forward padding made the convolution's own). These geometries reach each of its branches:
+  // an output larger than the filter cropped ('valid' leaving input rows unread), a dy kernel
+  // XNNPACK has a direct micro-kernel for (9 and 25 taps) or not, one image (no batch fold),
+  // a channel multiplier, MobileFaceNet's 7×7 global depthwise layer.
+  const filterGradientCases: Array<{ name: string; x: number[]; filter: number[]; stride: number; pad: unknown }> = [
+    { name: 'stride 2, same, even size', x: [2, 8, 8, 6], filter: [3, 3, 6, 1], stride: 2, pad: 'same' },
+    { name: 'stride 2, pad 1, odd sizes', x: [3, 9, 7, 5], filter: [3, 3, 5, 1], stride: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+    { name: 'stride 3, valid, rows left unread', x: [2, 10, 11, 3], filter: [3, 3, 3, 1], stride: 3, pad: 'valid' },
+    { name: 'stride 2, valid, 1×1 filter', x: [2, 7, 6, 4], filter: [1, 1, 4, 1], stride: 2, pad: 'valid' },
+    { name: 'multiplier 2, stride 2', x: [2, 7, 9, 3], filter: [3, 3, 3, 2], stride: 2, pad: 'same' },
+    { name: 'multiplier 3, stride 1', x: [2, 6, 5, 2], filter: [3, 3, 2, 3], stride: 1, pad: 'same' },
+    { name: '7×7 valid (global depthwise)', x: [3, 7, 7, 8], filter: [7, 7, 8, 1], stride: 1, pad: 'valid' },
+    { name: 'a 5×5 dy kernel (25 taps)', x: [2, 7, 7, 3], filter: [3, 3, 3, 1], stride: 1, pad: 'valid' },
+    { name: 'a 3×3 dy kernel (9 taps)', x: [2, 5, 5, 3], filter: [3, 3, 3, 1], stride: 1, pad: 'valid' },
+    { name: 'batch 1', x: [1, 10, 6, 4], filter: [3, 3, 4, 1], stride: 1, pad: 'same' },
+    { name: 'batch 1, stride 2, odd', x: [1, 11, 9, 2], filter: [3, 3, 2, 1], stride: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  ];
+
+  for (const g of filterGradientCases) {
+    it(`DepthwiseConv2dNativeBackpropFilter: ${g.name}`, async () => {
+      const info = tf.backend_util.computeConv2DInfo(g.x as [number, number, number, number], g.filter as [number, number, number, number], g.stride, 1, g.pad as 'same', undefined, true);
+      await expectSameOnBothBackends({
+        kernel: 'DepthwiseConv2dNativeBackpropFilter',
+        inputs: {
+          x: { shape: g.x, values: random(21, size(g.x)) },
+          dy: { shape: info.outShape, values: random(22, size(info.outShape)) },
+        },
+        attrs: { strides: [g.stride, g.stride], dilations: [1, 1], pad: g.pad, filterShape: g.filter },
+      });
+    });
+
+    it(`Conv2DBackpropFilter: ${g.name}`, async () => {
+      const filter = [g.filter[0]!, g.filter[1]!, g.filter[2]!, 2 + g.filter[3]!];
+      const info = tf.backend_util.computeConv2DInfo(g.x as [number, number, number, number], filter as [number, number, number, number], g.stride, 1, g.pad as 'same');
+      await expectSameOnBothBackends({
+        kernel: 'Conv2DBackpropFilter',
+        inputs: {
+          x: { shape: g.x, values: random(23, size(g.x)) },
+          dy: { shape: info.outShape, values: random(24, size(info.outShape)) },
+        },
+        attrs: { strides: [g.stride, g.stride], pad: g.pad, dataFormat: 'NHWC', filterShape: filter },
+      });
+    });
+  }
+
+  it('Conv2DBackpropFilter at the stem of a face network: 3 input channels, stride 2', async () => {
+    await expectSameOnBothBackends({
+      kernel: 'Conv2DBackpropFilter',
+      inputs: {
+        x: { shape: [2, 16, 16, 3], values: random(25, 2 * 16 * 16 * 3) },
+        dy: { shape: [2, 8, 8, 16], values: random(26, 2 * 8 * 8 * 16) },
+      },
+      attrs: { strides: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]], dataFormat: 'NHWC', filterShape: [3, 3, 3, 16] },
+    });
+  });
+
+  it('DepthwiseConv2dNativeBackpropFilter over a batch cut into chunks', async () => {
+    // 5 × 48 × 48 × 64: XNNPACK packs dy 8 times over (4.7 MB an image), so the kernel keeps
+    // that copy cache-sized by summing chunks of 3 and 2 images.
+    const x = [5, 48, 48, 64];
+    const image = 48 * 48 * 64;
+    expect(batchChunks(5, { temporaries: 4 * 10 * image, inputs: 4 * 2 * image, cached: 4 * 8 * image }, { largestInputBytes: 4 * 5 * image, cacheBytes: 16 * 2 ** 20 }).map((c) => c.size)).toEqual([3, 2]);
+    await expectSameOnBothBackends({
+      kernel: 'DepthwiseConv2dNativeBackpropFilter',
+      inputs: {
+        x: { shape: x, values: random(27, size(x)) },
+        dy: { shape: x, values: random(28, size(x)) },
+      },
+      attrs: { strides: 1, dilations: 1, pad: 'same', filterShape: [3, 3, 64, 1] },
+    });
+  });
+
+  it('Conv2DBackpropFilter over a batch cut into chunks', async () => {
+    // dy of 32 × 32 × 64 is 256 KiB an image: 17 images pass the 4 MiB the kernel keeps its
+    // packed dy to (16 images at least a chunk), so it sums chunks of 9 and 8.
+    const x = [17, 32, 32, 1];
+    const dy = [17, 32, 32, 64];
+    const xImage = 32 * 32;
+    const dyImage = 32 * 32 * 64;
+    expect(
+      batchChunks(17, { temporaries: 4 * (xImage + 2 * dyImage), inputs: 4 * (xImage + dyImage), cached: 4 * dyImage }, { largestInputBytes: 4 * 17 * dyImage, cacheBytes: 4 * 2 ** 20, fewestImages: 16 }).map((c) => c.size),
+    ).toEqual([9, 8]);
+    await expectSameOnBothBackends({
+      kernel: 'Conv2DBackpropFilter',
+      inputs: { x: { shape: x, values: random(29, size(x)) }, dy: { shape: dy, values: random(30, size(dy)) } },
+      attrs: { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 1, 64] },
+    });
+  });
+
+  it('filter gradients name the problem when dy does not fit x', async () => {
+    await useBackend('wasm');
+    const x = tf.zeros([2, 8, 8, 3]);
+    const dy = tf.zeros([2, 4, 5, 3]);
+    expect(() => tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { strides: 2, dilations: 1, pad: 'same', filterShape: [3, 3, 3, 1] })).toThrow(ShapeMismatchError);
+    expect(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 3, 3] })).toThrow(/dy has shape \[2, 4, 5, 3\].*gives \[2, 4, 4, 3\]/);
+    tf.dispose([x, dy]);
+  });
+
+  it('leaks no tensor on the multiplier and chunked paths', async () => {
+    await useBackend('wasm');
+    const x = tf.randomNormal([2, 7, 9, 3]);
+    const dy = tf.randomNormal([2, 4, 5, 6]);
+    await expectNoLeak(() => tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { strides: 2, dilations: 1, pad: 'same', filterShape: [3, 3, 3, 2] }));
+    const big = tf.randomNormal([5, 48, 48, 64]);
+    await expectNoLeak(() => tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: big, dy: big }, { strides: 1, dilations: 1, pad: 'same', filterShape: [3, 3, 64, 1] }));
+    tf.dispose([x, dy, big]);
   });
 
   it('explicit padding of each kind on a strided 3×3 filter gradient', async () => {
