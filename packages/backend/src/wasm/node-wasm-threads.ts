@@ -40,8 +40,16 @@ export interface WasmThreadsOutcome {
 const GLUE = '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js';
 const WORKER = '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js';
 
-// Node built-ins are imported through a variable so that browser bundlers leave them out.
-const nodeBuiltin = (name: string): Promise<unknown> => import(/* @vite-ignore */ /* webpackIgnore: true */ name);
+/**
+ * A Node built-in without an import statement, so that browser bundles (which include this
+ * file, never run it) reference none (`process.getBuiltinModule`, Node ≥ 20.16; older Nodes
+ * stay single-threaded, saying why).
+ */
+function nodeBuiltin<T>(name: string): T {
+  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+  if (typeof get !== 'function') throw new Error('this Node has no process.getBuiltinModule (Node ≥ 20.16 needed for wasm threads)');
+  return get(name) as T;
+}
 
 function defaultExport<T>(module: unknown): T {
   const m = module as { default?: unknown };
@@ -50,9 +58,9 @@ function defaultExport<T>(module: unknown): T {
 
 /** Writes the worker and main scripts (once per tfjs version) and returns the worker's path. */
 async function writeScripts(importer: ModuleImporter, version: string): Promise<string> {
-  const { mkdirSync, writeFileSync, renameSync, existsSync } = defaultExport<typeof import('node:fs')>(await nodeBuiltin('node:fs'));
-  const { join } = defaultExport<typeof import('node:path')>(await nodeBuiltin('node:path'));
-  const { tmpdir } = defaultExport<typeof import('node:os')>(await nodeBuiltin('node:os'));
+  const { mkdirSync, writeFileSync, renameSync, existsSync } = nodeBuiltin<typeof import('node:fs')>('fs');
+  const { join } = nodeBuiltin<typeof import('node:path')>('path');
+  const { tmpdir } = nodeBuiltin<typeof import('node:os')>('os');
   const dir = join(tmpdir(), `arcface-tfjs-wasm-threads-${version}`);
   const main = join(dir, 'main.cjs');
   const worker = join(dir, 'worker.cjs');
@@ -101,7 +109,7 @@ export async function initialiseNodeWasmThreads(
   } catch (error) {
     return { threads: 1, note: `single-threaded: ${error instanceof Error ? error.message : String(error)}` };
   }
-  const os = defaultExport<{ cpus: () => unknown[] }>(await nodeBuiltin('node:os'));
+  const os = nodeBuiltin<{ cpus: () => unknown[] }>('os');
   const cpus = os.cpus;
   const createObjectURL = URL.createObjectURL;
   try {
@@ -129,6 +137,10 @@ export async function initialiseNodeWasmThreads(
 
 /** The number of threads to ask for by default: every core Node reports, at most 8 (tfjs' pool). */
 export async function defaultWasmThreads(): Promise<number> {
-  const os = defaultExport<{ availableParallelism?: () => number; cpus: () => unknown[] }>(await nodeBuiltin('node:os'));
-  return Math.min(8, Math.max(1, os.availableParallelism?.() ?? os.cpus().length));
+  try {
+    const os = nodeBuiltin<{ availableParallelism?: () => number; cpus: () => unknown[] }>('os');
+    return Math.min(8, Math.max(1, os.availableParallelism?.() ?? os.cpus().length));
+  } catch {
+    return 1;
+  }
 }
