@@ -4,13 +4,14 @@ import { conv2dBackpropFilter } from './conv2d-backprop-filter';
 import { conv2dBackpropInput } from './conv2d-backprop-input';
 import { depthwiseBackpropFilter } from './depthwise-backprop-filter';
 import { depthwiseBackpropInput } from './depthwise-backprop-input';
+import { batchNormAffine } from './batch-norm-affine';
 import { makeFastBatchMatMul, makeFastFusedMatMul } from './fast-mat-mul';
 
 export interface WasmTrainingKernelOptions {
   /**
    * Also replace stock wasm kernels that exist but are slow on the training path:
-   * `Conv2DBackpropInput` (a scalar loop) and `BatchMatMul` / `_FusedMatMul` with a
-   * transposed operand. Default true.
+   * `Conv2DBackpropInput` (a scalar loop), `BatchMatMul` / `_FusedMatMul` with a
+   * transposed operand or a batch, and `FusedBatchNorm` (a scalar loop). Default true.
    */
   readonly replaceSlowKernels?: boolean;
 }
@@ -75,6 +76,7 @@ export function registerWasmTrainingKernels(options: WasmTrainingKernelOptions =
     const fused = tf.getKernel(tf._FusedMatMul, BACKEND);
     if (fused !== undefined) plan.push([tf._FusedMatMul, makeFastFusedMatMul(fused.kernelFunc)]);
     plan.push([tf.Conv2DBackpropInput, conv2dBackpropInput as tf.KernelFunc]);
+    plan.push([tf.FusedBatchNorm, batchNormAffine as tf.KernelFunc]);
   }
 
   const previous = new Map<string, tf.KernelConfig | undefined>();
