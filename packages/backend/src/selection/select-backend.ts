@@ -100,7 +100,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     webgpuTrainingKernels: options.webgpuTrainingKernels ?? true,
     dawnFlags: options.dawnFlags ?? [],
     ...(options.wasmPaths === undefined ? {} : { wasmPaths: options.wasmPaths }),
-    wasmThreads: options.wasmThreads ?? (environment === 'node' ? await defaultWasmThreads() : 1),
+    wasmThreads: options.wasmThreads ?? (environment === 'node' ? defaultWasmThreads() : 1),
     environment,
     notes: [] as string[],
   };

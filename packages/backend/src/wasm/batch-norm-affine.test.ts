@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectNoLeak, registerTestBackends, useBackend } from '@arcface/testing';
-import { registerWasmTrainingKernels, type WasmTrainingKernels } from './register-wasm-training-kernels';
+import { describe, expect, it } from 'vitest';
+import { expectNoLeak, useBackend } from '@arcface/testing';
+import { useWasmTrainingKernels } from './test-fixtures/wasm-training-kernels';
 
 interface Case {
   readonly x: number[];
@@ -26,16 +26,7 @@ async function batchNormOn(backend: string, c: Case): Promise<Float32Array> {
 }
 
 describe('wasm FusedBatchNorm as a multiply and an add', () => {
-  let kernels: WasmTrainingKernels;
-  beforeAll(async () => {
-    await registerTestBackends();
-    await useBackend('wasm');
-    kernels = registerWasmTrainingKernels();
-  });
-  afterAll(async () => {
-    kernels.unregister();
-    await useBackend('cpu');
-  });
+  useWasmTrainingKernels();
 
   const cases: Case[] = [
     { x: [2, 5, 5, 7], stats: [7], scale: true, offset: true },

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectNoLeak, registerTestBackends, useBackend } from '@arcface/testing';
-import { registerWasmTrainingKernels, type WasmTrainingKernels } from './register-wasm-training-kernels';
+import { describe, expect, it } from 'vitest';
+import { expectNoLeak, useBackend } from '@arcface/testing';
+import { useWasmTrainingKernels } from './test-fixtures/wasm-training-kernels';
 
 /** `a · b` with the given flags on `backend`, as a flat array. */
 async function productOn(backend: string, a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): Promise<Float32Array> {
@@ -14,16 +14,7 @@ async function productOn(backend: string, a: tf.Tensor, b: tf.Tensor, transposeA
 }
 
 describe('wasm BatchMatMul on XNNPACK for batched and transposed operands', () => {
-  let kernels: WasmTrainingKernels;
-  beforeAll(async () => {
-    await registerTestBackends();
-    await useBackend('wasm');
-    kernels = registerWasmTrainingKernels();
-  });
-  afterAll(async () => {
-    kernels.unregister();
-    await useBackend('cpu');
-  });
+  useWasmTrainingKernels();
 
   const cases: Array<{ a: number[]; b: number[]; ta?: boolean; tb?: boolean }> = [
     { a: [3, 5, 7], b: [3, 7, 4] },

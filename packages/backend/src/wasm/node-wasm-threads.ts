@@ -136,7 +136,7 @@ export async function initialiseNodeWasmThreads(
 }
 
 /** The number of threads to ask for by default: every core Node reports, at most 8 (tfjs' pool). */
-export async function defaultWasmThreads(): Promise<number> {
+export function defaultWasmThreads(): number {
   try {
     const os = nodeBuiltin<{ availableParallelism?: () => number; cpus: () => unknown[] }>('os');
     return Math.min(8, Math.max(1, os.availableParallelism?.() ?? os.cpus().length));
