@@ -16,3 +16,5 @@ export { frozenFeatureExtractor } from './feature-extractor';
 export type { FeatureExtractor, FeatureExtractorOptions, InferenceModel } from './feature-extractor';
 export { FIXED_SCALE_SUFFIX, freezeFeatureScale } from './layers';
 export { checkpointedModel, type CheckpointedModel, type CheckpointOptions } from './gradient-checkpoints';
+export { compileInference } from './inference-plan';
+export type { InferencePlan, InferencePlanOptions, InferencePlanSummary } from './inference-plan';
