@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { asTensor, convGeometry, type FilterGradientAttributes } from '../conv/conv-geometry';
 import { batchChunks, sumOverChunks } from './batch-chunks';
 import { checkGradientShape, firstTaps, gradientCorrelation, type GradientCorrelation } from './gradient-correlation';
+import type { WasmHeapBackend } from './fast-transpose';
+import { isPointwise, pointwiseFilterGradient } from './pointwise-conv';
 
 /** XNNPACK packs a convolution's output channels in groups of 8. */
 const PACKED_OUTPUTS = 8;
@@ -27,13 +29,14 @@ const FEWEST_IMAGES = 16;
  * the input per tap on wasm, a scalar C loop when strided) are never made, and the padding is
  * XNNPACK's own.
  */
-export function conv2dBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+export function conv2dBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const attrs = args.attrs as unknown as FilterGradientAttributes;
   const x = asTensor<tf.Rank.R4>(args.inputs.x as tf.TensorInfo);
   const dy = asTensor<tf.Rank.R4>(args.inputs.dy as tf.TensorInfo);
   const [kh, kw, , cout] = attrs.filterShape;
   const info = convGeometry(x.shape, attrs.filterShape, attrs, false);
   checkGradientShape(tf.Conv2DBackpropFilter, dy.shape, info);
+  if (isPointwise(info)) return pointwiseFilterGradient(x, dy, info, args.backend as unknown as WasmHeapBackend);
   const correlation = gradientCorrelation(info);
   const [batch, height, width, cin] = x.shape;
   const xImage = height * width * cin;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { asTensor, convGeometry, spreadForTransposedConv, type ConvAttributes } from '../conv/conv-geometry';
+import { isPointwise, pointwiseInputGradient } from './pointwise-conv';
 
 interface Conv2DBackpropInputAttributes extends ConvAttributes {
   readonly inputShape: [number, number, number, number];
@@ -17,6 +18,7 @@ export function conv2dBackpropInput(args: { inputs: tf.NamedTensorInfoMap; attrs
   const dy = asTensor<tf.Rank.R4>(args.inputs.dy as tf.TensorInfo);
   const filter = asTensor<tf.Rank.R4>(args.inputs.filter as tf.TensorInfo);
   const info = convGeometry(attrs.inputShape, filter.shape, attrs, false);
+  if (isPointwise(info)) return pointwiseInputGradient(dy, filter, info);
   return tf.tidy(() => {
     const spread = spreadForTransposedConv(dy, info);
     const rotated = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);

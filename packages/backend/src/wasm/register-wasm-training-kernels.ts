@@ -6,12 +6,15 @@ import { depthwiseBackpropFilter } from './depthwise-backprop-filter';
 import { depthwiseBackpropInput } from './depthwise-backprop-input';
 import { batchNormAffine } from './batch-norm-affine';
 import { makeFastBatchMatMul, makeFastFusedMatMul } from './fast-mat-mul';
+import { makeFastTranspose } from './fast-transpose';
+import { makeFastReduction } from './fast-reduce';
 
 export interface WasmTrainingKernelOptions {
   /**
    * Also replace stock wasm kernels that exist but are slow on the training path:
    * `Conv2DBackpropInput` (a scalar loop), `BatchMatMul` / `_FusedMatMul` with a
-   * transposed operand or a batch, and `FusedBatchNorm` (a scalar loop). Default true.
+   * transposed operand or a batch, `FusedBatchNorm` (a scalar loop), `Transpose` (an
+   * untiled loop) and `Sum` / `Mean` over outer axes (which transpose first). Default true.
    */
   readonly replaceSlowKernels?: boolean;
 }
@@ -77,6 +80,15 @@ export function registerWasmTrainingKernels(options: WasmTrainingKernelOptions =
     if (fused !== undefined) plan.push([tf._FusedMatMul, makeFastFusedMatMul(fused.kernelFunc)]);
     plan.push([tf.Conv2DBackpropInput, conv2dBackpropInput as tf.KernelFunc]);
     plan.push([tf.FusedBatchNorm, batchNormAffine as tf.KernelFunc]);
+    const transpose = tf.getKernel(tf.Transpose, BACKEND);
+    if (transpose !== undefined) plan.push([tf.Transpose, makeFastTranspose(transpose.kernelFunc)]);
+    for (const [kernelName, kind] of [
+      [tf.Sum, 'sum'],
+      [tf.Mean, 'mean'],
+    ] as const) {
+      const stock = tf.getKernel(kernelName, BACKEND);
+      if (stock !== undefined) plan.push([kernelName, makeFastReduction(kind, stock.kernelFunc)]);
+    }
   }
 
   const previous = new Map<string, tf.KernelConfig | undefined>();
