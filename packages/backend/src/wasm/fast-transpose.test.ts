@@ -95,3 +95,37 @@ describe('copyStrided', () => {
     );
   });
 });
+
+describe('wasm Slice of a non-contiguous block as a strided copy', () => {
+  useWasmTrainingKernels();
+
+  const sliced = async (backend: string, values: number[], shape: number[], begin: number[], size: number[], dtype: 'float32' | 'int32' | 'bool') => {
+    await useBackend(backend);
+    const x = tf.tensor(values, shape, dtype);
+    const y = tf.slice(x, begin, size);
+    const out = { shape: y.shape, values: Array.from(await y.data()) };
+    tf.dispose([x, y]);
+    return out;
+  };
+
+  it('equals the cpu backend over random shapes, starts and sizes (−1 included)', async () => {
+    const sliceCase = fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 5 }).chain((shape) =>
+      fc.tuple(
+        fc.constant(shape),
+        fc.tuple(...shape.map((d) => fc.integer({ min: 0, max: d - 1 }).chain((b) => fc.tuple(fc.constant(b), fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: d - b })))))),
+        fc.constantFrom('float32' as const, 'int32' as const, 'bool' as const),
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(sliceCase, async ([shape, ranges, dtype]) => {
+        const n = shape.reduce((a, b) => a * b, 1);
+        const values = Array.from({ length: n }, (_, k) => (dtype === 'bool' ? k % 2 : k * 3 - 7));
+        const begin = ranges.map(([b]) => b);
+        const size = ranges.map(([, s]) => s);
+        const reference = await sliced('cpu', values, shape, begin, size, dtype);
+        expect(await expectNoLeak(() => sliced('wasm', values, shape, begin, size, dtype))).toEqual(reference);
+      }),
+      { numRuns: 80, seed: 29 },
+    );
+  });
+});

@@ -8,13 +8,16 @@ import { batchNormAffine } from './batch-norm-affine';
 import { makeFastBatchMatMul, makeFastFusedMatMul } from './fast-mat-mul';
 import { makeFastTranspose } from './fast-transpose';
 import { makeFastReduction } from './fast-reduce';
+import { makeFastSlice } from './fast-slice';
+import { PRELU_INPUT_GRADIENT, PRELU_SLOPE_GRADIENT, preluGradient, preluInputGradient, preluSlopeGradient } from './prelu-gradient';
 
 export interface WasmTrainingKernelOptions {
   /**
    * Also replace stock wasm kernels that exist but are slow on the training path:
    * `Conv2DBackpropInput` (a scalar loop), `BatchMatMul` / `_FusedMatMul` with a
    * transposed operand or a batch, `FusedBatchNorm` (a scalar loop), `Transpose` (an
-   * untiled loop) and `Sum` / `Mean` over outer axes (which transpose first). Default true.
+   * untiled loop), `Slice` of a non-contiguous block, `Sum` / `Mean` over outer axes
+   * (which transpose first), and PReLU's gradient (seven kernels). Default true.
    */
   readonly replaceSlowKernels?: boolean;
 }
@@ -82,6 +85,10 @@ export function registerWasmTrainingKernels(options: WasmTrainingKernelOptions =
     plan.push([tf.FusedBatchNorm, batchNormAffine as tf.KernelFunc]);
     const transpose = tf.getKernel(tf.Transpose, BACKEND);
     if (transpose !== undefined) plan.push([tf.Transpose, makeFastTranspose(transpose.kernelFunc)]);
+    plan.push([PRELU_INPUT_GRADIENT, preluInputGradient as unknown as tf.KernelFunc]);
+    plan.push([PRELU_SLOPE_GRADIENT, preluSlopeGradient as unknown as tf.KernelFunc]);
+    const slice = tf.getKernel(tf.Slice, BACKEND);
+    if (slice !== undefined) plan.push([tf.Slice, makeFastSlice(slice.kernelFunc)]);
     for (const [kernelName, kind] of [
       [tf.Sum, 'sum'],
       [tf.Mean, 'mean'],
@@ -107,6 +114,12 @@ export function registerWasmTrainingKernels(options: WasmTrainingKernelOptions =
     });
   }
 
+  // PReLU's gradient (global in tfjs) runs the two kernels above on wasm and tfjs' formula
+  // elsewhere. Importing tfjs-layers (or anything that registers all gradients) afterwards
+  // puts the stock gradient back: correct, only slower.
+  const previousPreluGradient = replaceSlow ? tf.getGradient(tf.Prelu) : undefined;
+  if (replaceSlow) tf.registerGradient(preluGradient);
+
   const registration: WasmTrainingKernels = {
     kernels: plan.map(([name]) => name),
     unregister() {
@@ -114,6 +127,10 @@ export function registerWasmTrainingKernels(options: WasmTrainingKernelOptions =
       for (const [kernelName, config] of previous) {
         tf.unregisterKernel(kernelName, BACKEND);
         if (config !== undefined) tf.registerKernel(config);
+      }
+      if (replaceSlow) {
+        if (previousPreluGradient !== undefined) tf.registerGradient(previousPreluGradient);
+        else tf.unregisterGradient(tf.Prelu);
       }
       state().active = undefined;
     },

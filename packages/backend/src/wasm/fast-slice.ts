@@ -1,0 +1,29 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { elementView, type WasmHeapBackend } from './fast-transpose';
+import { copyStrided, rowMajorStrides, type ElementView } from './strided-copy';
+
+/**
+ * `Slice` for wasm as one strided copy on the heap when the slice is not a contiguous block:
+ * cropping the padding off a [16, 114, 114, 64] gradient (every `ZeroPadding2D`'s backward
+ * pass) took the stock kernel 110 ms; contiguous slices keep the stock kernel, which copies
+ * them in one move.
+ */
+export function makeFastSlice(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+    const backend = args.backend as unknown as WasmHeapBackend;
+    const [start, extent] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size) as [number[], number[]];
+    const count = extent.reduce((n, d) => n * d, 1);
+    if (count === 0 || x.shape.length < 2 || tf.slice_util.isSliceContinous(x.shape, start, extent)) return original(args);
+    if (x.dtype !== 'float32' && x.dtype !== 'int32' && x.dtype !== 'bool') return original(args);
+    const strides = rowMajorStrides(x.shape);
+    const out = backend.makeOutput(extent, x.dtype);
+    // Views after makeOutput, which may grow the heap.
+    const target = elementView(backend, out) as ElementView;
+    const source = elementView(backend, x) as ElementView;
+    const offset = start.reduce((sum, b, axis) => sum + b * (strides[axis] as number), 0);
+    copyStrided(source, offset, extent, strides, target);
+    return out;
+  };
+}
