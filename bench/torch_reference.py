@@ -13,6 +13,7 @@ import sys
 import time
 
 import torch
+import torch.fx.experimental.optimization
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -190,6 +191,17 @@ def main():
                 ms = timed(infer, args.reps, sync)
                 results.append({"workload": "inference", "network": name, "batch": args.batch, "ms": ms,
                                 "imagesPerSecond": args.batch / ms * 1000})
+                # The same network with every BatchNorm folded into the convolution before it
+                # (torch.fx's inference fusion), against the tfjs plan that folds the same way.
+                folded = torch.fx.experimental.optimization.fuse(model)
+
+                def infer_folded():
+                    with torch.no_grad():
+                        folded(images)
+
+                ms = timed(infer_folded, args.reps, sync)
+                results.append({"workload": "inference", "network": name, "batch": args.batch, "ms": ms,
+                                "imagesPerSecond": args.batch / ms * 1000, "variant": "folded"})
             del model
 
     info = {"engine": "pytorch", "version": torch.__version__, "device": args.device, "threads": torch.get_num_threads(),

@@ -8,6 +8,8 @@ export interface BenchOptions {
   readonly trainReps: number;
   readonly workloads: readonly string[];
   readonly networks: readonly string[];
+  /** Networks whose training step is timed (default: all of `networks`); the others get a row saying so. */
+  readonly trainNetworks: readonly string[];
   readonly torch: string | undefined;
   readonly torchDevice: string;
   readonly markdown: string | undefined;
@@ -38,6 +40,7 @@ const HELP = `pnpm bench [flags]
   --reps 3 --train-reps 2    timed repetitions (median; one warm-up before)
   --workloads head,train,infer
   --networks mobilefacenet,iresnet18
+  --train-networks mobilefacenet   time the training step of these only (default: all networks)
   --torch /usr/bin/python3   python with torch for the reference ('none' to skip)
   --torch-device cpu|cuda
   --markdown docs/benchmarks.md --json bench/results/latest.json  ('none' to skip)
@@ -85,6 +88,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     trainReps: int('train-reps', 2),
     workloads: list('workloads', 'head,train,infer'),
     networks: list('networks', 'mobilefacenet,iresnet18'),
+    trainNetworks: list('train-networks', flags.get('networks') ?? 'mobilefacenet,iresnet18'),
     torch: path('torch', '/usr/bin/python3'),
     torchDevice: flags.get('torch-device') ?? 'cpu',
     markdown: path('markdown', 'docs/benchmarks.md'),

@@ -10,16 +10,19 @@ export interface Row extends Measurement {
   readonly target: number;
 }
 
-function torchKey(workload: string, detail: string): (r: TorchRun['results'][number]) => boolean {
-  const classes = /C=(\d+)/.exec(detail)?.[1];
-  const network = detail.split(' ')[0];
-  return (r) => r.workload === workload && (workload === 'margin-head' ? String(r.classes) === classes : r.network === network);
+function torchKey(m: Measurement): (r: TorchRun['results'][number]) => boolean {
+  const classes = /C=(\d+)/.exec(m.detail)?.[1];
+  const network = m.detail.split(' ')[0];
+  // A compiled plan (batch norm folded) is compared with PyTorch's folded model, the plain one with the plain.
+  const variant = m.variant === 'compiled' ? 'folded' : undefined;
+  return (r) =>
+    r.workload === m.workload && (m.workload === 'margin-head' ? String(r.classes) === classes : r.network === network && r.variant === variant);
 }
 
 /** Pairs each tfjs measurement with PyTorch's time for the same work. */
 export function attachRatios(measurements: readonly Measurement[], torch: TorchRun): Row[] {
   return measurements.map((m) => {
-    const reference = m.detail.includes('stock') ? undefined : torch.results.find(torchKey(m.workload, m.detail));
+    const reference = m.detail.includes('stock') ? undefined : torch.results.find(torchKey(m));
     const ratio = m.ms !== undefined && reference !== undefined ? m.ms / reference.ms : undefined;
     return {
       ...m,

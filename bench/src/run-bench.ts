@@ -62,6 +62,7 @@ async function measureBackend(backend: string, options: BenchOptions, log: (line
     const detail = `${network} ${options.side}×${options.side} B=${options.batch}`;
     if (options.workloads.includes('train')) {
       if (heavyOnCpu) skip('train-step', detail, 'skipped on cpu (pure JS: minutes per step; --cpu-all runs it)');
+      else if (!options.trainNetworks.includes(network)) skip('train-step', detail, 'not run (--train-networks)');
       else {
         const checkpoints = options.checkpoints === 'auto' ? (backend === 'wasm' ? 'default' : 'none') : options.checkpoints;
         await attempt(`train step ${network}`, () => trainStep(backend, network, options.batch, options.side, options.trainReps, checkpoints), 'train-step', detail);
@@ -69,7 +70,10 @@ async function measureBackend(backend: string, options: BenchOptions, log: (line
     }
     if (options.workloads.includes('infer')) {
       if (heavyOnCpu) skip('inference', detail, 'skipped on cpu (pure JS; --cpu-all runs it)');
-      else await attempt(`inference ${network}`, () => inference(backend, network, options.batch, options.side, options.reps), 'inference', detail);
+      else {
+        await attempt(`inference ${network}`, () => inference(backend, network, options.batch, options.side, options.reps), 'inference', detail);
+        await attempt(`inference ${network} (compiled)`, () => inference(backend, network, options.batch, options.side, options.reps, true), 'inference', `${detail}, compiled`);
+      }
     }
   }
   return out;

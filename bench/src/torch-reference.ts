@@ -6,6 +6,8 @@ export interface TorchResult {
   readonly workload: string;
   readonly classes?: number;
   readonly network?: string;
+  /** 'folded': inference with BatchNorm folded into the convolutions (torch.fx fusion). */
+  readonly variant?: string;
   readonly ms: number;
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { checkpointedModel, iresnet, mobileFaceNet } from '@arcface/backbones';
+import { checkpointedModel, compileInference, iresnet, mobileFaceNet } from '@arcface/backbones';
 import { createMargin, marginSoftmaxLoss } from '@arcface/margins';
 import { medianMs } from './timing';
 
@@ -12,6 +12,8 @@ export interface Measurement {
   readonly ms?: number;
   readonly imagesPerSecond?: number;
   readonly note?: string;
+  /** 'compiled': inference through `compileInference` (batch norm folded), against PyTorch's conv+BN fusion. */
+  readonly variant?: 'compiled';
 }
 
 const arcface = () => createMargin('additive-angular');
@@ -97,15 +99,34 @@ export async function trainStep(
   }
 }
 
-/** (c) Embedding inference in eval mode. */
-export async function inference(backend: string, network: string, batch: number, side: number, reps: number): Promise<Measurement> {
+/**
+ * (c) Embedding inference in eval mode: `model.predict`, or (`compiled`) the fused plan of
+ * `compileInference`, batch norm folded into the convolutions as PyTorch's `fx` fusion does.
+ */
+export async function inference(backend: string, network: string, batch: number, side: number, reps: number, compiled = false): Promise<Measurement> {
   const model = buildNetwork(network, side);
+  const plan = compiled ? compileInference(model) : undefined;
   const images = tf.randomNormal([batch, side, side, 3], 0, 1, 'float32', 7);
   try {
-    const ms = await medianMs(reps, () => [model.predict(images) as tf.Tensor]);
-    return { workload: 'inference', backend, detail: `${network} ${side}×${side} B=${batch}`, ms, imagesPerSecond: (batch / ms) * 1000 };
+    const ms = await medianMs(reps, () => [(plan ?? model).predict(images) as tf.Tensor]);
+    const detail = `${network} ${side}×${side} B=${batch}${compiled ? ', compiled' : ''}`;
+    const summary = plan?.summary;
+    const note =
+      summary === undefined
+        ? undefined
+        : `compileInference: ${summary.foldedBatchNorms + summary.batchNormsFoldedIntoNextDense} BN folded, ${summary.fusedActivations} activations and ${summary.fusedPaddings} paddings fused, ${summary.standaloneBatchNorms} BN left as multiply-add`;
+    return {
+      workload: 'inference',
+      backend,
+      detail,
+      ms,
+      imagesPerSecond: (batch / ms) * 1000,
+      ...(compiled ? { variant: 'compiled' as const } : {}),
+      ...(note === undefined ? {} : { note }),
+    };
   } finally {
     images.dispose();
+    plan?.dispose();
     model.dispose();
   }
 }

@@ -41,3 +41,21 @@ describe('wasm BatchMatMul on XNNPACK for batched and transposed operands', () =
     });
   }
 });
+
+describe('wasm BatchMatMul over chunks of a large reduction', () => {
+  useWasmTrainingKernels();
+
+  // K·N ≥ 2²² with K at least two chunks: [K, N] is split into row blocks of 2²¹ / N rows.
+  it('[3, 9000] · [9000, 512] (three partial products) equals the cpu backend, leaking nothing', async () => {
+    await useBackend('cpu');
+    const a = tf.randomNormal([3, 9000], 0, 1, 'float32', 31);
+    const b = tf.randomNormal([9000, 512], 0, 1, 'float32', 32);
+    const reference = await productOn('cpu', a, b);
+    const values = await expectNoLeak(() => productOn('wasm', a, b));
+    const scale = reference.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const worst = values.reduce((m, v, i) => Math.max(m, Math.abs(v - (reference[i] as number))), 0);
+    expect(worst).toBeLessThanOrEqual(1e-5 * scale);
+    await useBackend('cpu');
+    tf.dispose([a, b]);
+  });
+});

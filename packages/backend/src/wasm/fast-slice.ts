@@ -3,10 +3,10 @@ import { elementView, type WasmHeapBackend } from './fast-transpose';
 import { copyStrided, rowMajorStrides, type ElementView } from './strided-copy';
 
 /**
- * `Slice` for wasm as one strided copy on the heap when the slice is not a contiguous block:
- * cropping the padding off a [16, 114, 114, 64] gradient (every `ZeroPadding2D`'s backward
- * pass) took the stock kernel 110 ms; contiguous slices keep the stock kernel, which copies
- * them in one move.
+ * `Slice` for wasm as one strided copy on the heap. The stock kernel first reads the whole
+ * input out of the heap into JavaScript (`readSync` copies), whatever the slice's size: a
+ * [1024, 512] block of a [100k, 512] matrix cost a 205 MB copy, and cropping the padding off a
+ * [16, 114, 114, 64] gradient (every `ZeroPadding2D`'s backward pass) took 110 ms.
  */
 export function makeFastSlice(original: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
@@ -15,8 +15,7 @@ export function makeFastSlice(original: tf.KernelFunc): tf.KernelFunc {
     const backend = args.backend as unknown as WasmHeapBackend;
     const [start, extent] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size) as [number[], number[]];
     const count = extent.reduce((n, d) => n * d, 1);
-    if (count === 0 || x.shape.length < 2 || tf.slice_util.isSliceContinous(x.shape, start, extent)) return original(args);
-    if (x.dtype !== 'float32' && x.dtype !== 'int32' && x.dtype !== 'bool') return original(args);
+    if (count === 0 || (x.dtype !== 'float32' && x.dtype !== 'int32' && x.dtype !== 'bool')) return original(args);
     const strides = rowMajorStrides(x.shape);
     const out = backend.makeOutput(extent, x.dtype);
     // Views after makeOutput, which may grow the heap.

@@ -96,7 +96,7 @@ describe('copyStrided', () => {
   });
 });
 
-describe('wasm Slice of a non-contiguous block as a strided copy', () => {
+describe('wasm Slice as a strided copy on the heap', () => {
   useWasmTrainingKernels();
 
   const sliced = async (backend: string, values: number[], shape: number[], begin: number[], size: number[], dtype: 'float32' | 'int32' | 'bool') => {

@@ -15,7 +15,7 @@ async function preluGrads(backend: string, xShape: number[], alphaShape: number[
     grads = tf.grads((xs: tf.Tensor, a: tf.Tensor) => tf.sum(tf.mul(tf.prelu(xs, a), weights)))([x, alpha]);
   });
   const [dx, dalpha] = grads as [tf.Tensor, tf.Tensor];
-  const out: [number[], number[], string[]] = [Array.from(await dx.data()), Array.from(await dalpha.data()), profile.kernels.map((k) => k.kernelName ?? k.name)];
+  const out: [number[], number[], string[]] = [Array.from(await dx.data()), Array.from(await dalpha.data()), profile.kernels.map((k) => k.name)];
   tf.dispose([x, alpha, weights, dx, dalpha]);
   return out;
 }
