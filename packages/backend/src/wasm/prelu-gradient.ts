@@ -59,14 +59,30 @@ function heapViews(args: KernelArgs, outShape: number[]) {
   };
 }
 
-/** ∂x, x's shape. The float32 store rounds α·dy once, as tfjs' multiply does. */
+/**
+ * 1 where the float32 with these bits is > 0, else 0 (±0 and negatives), without a branch:
+ * activations' signs are random, and a branch per element mispredicted half the time
+ * (~10 against ~3.5 ns per element).
+ */
+function positive(bits: number): number {
+  return ((((bits - 1) | 0) >>> 31) ^ 1) & (~bits >>> 31);
+}
+
+/** ∂x, x's shape: dy times a slope looked up per channel, [α_c, 1][x > 0] (exact: α·dy rounds once, as tfjs' multiply). */
 export function preluInputGradient(args: KernelArgs): tf.TensorInfo {
   const { x: xInfo } = args.inputs as { x: tf.TensorInfo };
   const { out, channels, target, x, alpha, dy } = heapViews(args, xInfo.shape.slice());
-  for (let i = 0, c = 0; i < x.length; i++) {
-    const g = dy[i] as number;
-    target[i] = (x[i] as number) > 0 ? g : (alpha[c] as number) * g;
-    if (++c === channels) c = 0;
+  const bits = new Int32Array(x.buffer, x.byteOffset, x.length);
+  const slopes = new Float64Array(2 * channels);
+  for (let c = 0; c < channels; c++) {
+    slopes[2 * c] = alpha[c] as number;
+    slopes[2 * c + 1] = 1;
+  }
+  for (let base = 0; base < bits.length; base += channels) {
+    for (let c = 0; c < channels; c++) {
+      const i = base + c;
+      target[i] = (dy[i] as number) * (slopes[(c << 1) | positive(bits[i] as number)] as number);
+    }
   }
   return out;
 }
@@ -76,10 +92,12 @@ export function preluSlopeGradient(args: KernelArgs): tf.TensorInfo {
   const { alpha: alphaInfo } = args.inputs as { alpha: tf.TensorInfo };
   const { out, channels, target, x, dy } = heapViews(args, alphaInfo.shape.slice());
   const sums = new Float64Array(channels);
-  for (let i = 0, c = 0; i < x.length; i++) {
-    const v = x[i] as number;
-    if (v <= 0) sums[c] = (sums[c] as number) + v * (dy[i] as number);
-    if (++c === channels) c = 0;
+  for (let base = 0; base < x.length; base += channels) {
+    for (let c = 0; c < channels; c++) {
+      const i = base + c;
+      // min(x, 0)·dy is x·dy where x ≤ 0 and 0 elsewhere (x = +∞ included), without a branch.
+      sums[c] = (sums[c] as number) + Math.min(x[i] as number, 0) * (dy[i] as number);
+    }
   }
   target.set(sums);
   return out;
