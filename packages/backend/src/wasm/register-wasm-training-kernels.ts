@@ -16,8 +16,9 @@ export interface WasmTrainingKernelOptions {
    * Also replace stock wasm kernels that exist but are slow on the training path:
    * `Conv2DBackpropInput` (a scalar loop), `BatchMatMul` / `_FusedMatMul` with a
    * transposed operand or a batch, `FusedBatchNorm` (a scalar loop), `Transpose` (an
-   * untiled loop), `Slice` (which copies its whole input out of the heap), `Sum` / `Mean` over outer axes
-   * (which transpose first), and PReLU's gradient (seven kernels). Default true.
+   * untiled loop), `Slice` (which copies its whole input out of the heap), `Sum` / `Mean`
+   * over outer axes (which transpose first), and PReLU's gradient (seven kernels). Default
+   * true.
    */
   readonly replaceSlowKernels?: boolean;
 }
