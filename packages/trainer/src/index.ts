@@ -28,7 +28,7 @@ export { clipByGlobalNorm } from './optim/clip';
 export { crc32, decodeCheckpoint, encodeCheckpoint } from './checkpoint/checkpoint-format';
 export type { CheckpointContents, NamedArray } from './checkpoint/checkpoint-format';
 export type { CheckpointStore } from './checkpoint/checkpoint-store';
-export { adaptChannels, embedImages } from './evaluation/embed';
+export { adaptChannels, embedImages, type EmbedOptions } from './evaluation/embed';
 export type { VerificationSet } from './evaluation/verification-set';
 export { imageSetDataset } from './demo/image-set-dataset';
 export { trainDemoMargin } from './demo/train-demo-margin';

@@ -7,7 +7,7 @@ import { createMargin, marginSoftmaxLoss, meanTargetAngle, type MarginFn } from 
 import type { CheckpointContents, NamedArray } from '../checkpoint/checkpoint-format';
 import { fileCheckpointStore, type CheckpointStore } from '../checkpoint/checkpoint-store';
 import { BatchTooLargeError, CheckpointError, EmbeddingSizeMismatchError, NonFiniteLossError, TrainerConfigError } from '../errors';
-import { adaptChannels, embedImages } from '../evaluation/embed';
+import { adaptChannels, embedImages, evaluationPlan } from '../evaluation/embed';
 import type { VerificationSet } from '../evaluation/verification-set';
 import { createHead } from '../heads/create-head';
 import type { ClassificationHead } from '../heads/head';
@@ -336,12 +336,19 @@ export function createTrainer(config: TrainerConfig): Trainer {
     const evalBatch = evaluationConfig?.batchSize ?? 64;
     const loader = createDataPipeline(asDataset(dataset), { batchSize: 1, inputSize: [height, width], shuffle: false, augment: false, prefetch: 0 });
     const parts: tf.Tensor2D[] = [];
-    for (let start = 0; start < indices.length; start += evalBatch) {
-      const chunk = indices.slice(start, start + evalBatch);
-      const { pixels } = await loader.load(chunk);
-      const images = tf.tensor4d(pixels, [chunk.length, height, width, 3]);
-      parts.push(embedImages(model, images, { flip }));
-      images.dispose();
+    // Batch norm folded into the convolutions for the whole pass (MobileFaceNet: ~15% faster).
+    const plan = evaluationPlan(model);
+    const forward = plan === undefined ? undefined : (x: tf.Tensor4D) => plan.predict(x);
+    try {
+      for (let start = 0; start < indices.length; start += evalBatch) {
+        const chunk = indices.slice(start, start + evalBatch);
+        const { pixels } = await loader.load(chunk);
+        const images = tf.tensor4d(pixels, [chunk.length, height, width, 3]);
+        parts.push(embedImages(model, images, forward === undefined ? { flip } : { flip, forward }));
+        images.dispose();
+      }
+    } finally {
+      plan?.dispose();
     }
     const all = tf.concat(parts) as tf.Tensor2D;
     tf.dispose(parts);
