@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '@arcface/core';
+import { sortLayerCalls, type LayerCall } from './layer-graph';
 
 type SymbolicTensor = tfl.SymbolicTensor;
 type Layer = SymbolicTensor['sourceLayer'];
-type GraphNode = Layer['inboundNodes'][number];
 
 /** Options of {@link checkpointedModel}. */
 export interface CheckpointOptions {
@@ -39,11 +39,7 @@ export interface CheckpointedModel {
 }
 
 /** One call of one layer in the model's graph. */
-interface Step {
-  readonly layer: Layer;
-  readonly inputs: readonly SymbolicTensor[];
-  readonly outputs: readonly SymbolicTensor[];
-}
+type Step = LayerCall;
 
 /** Steps `(start, end]` of the sorted graph: one tensor in, one tensor out. */
 interface Segment {
@@ -146,50 +142,7 @@ function kindOf(value: unknown): string {
  * inputs, found by walking back from the output, with the places the graph can be cut.
  */
 function sortGraph(model: tfl.LayersModel): SortedGraph {
-  const inputs = (model as { inputs?: SymbolicTensor[] }).inputs;
-  const outputs = (model as { outputs?: SymbolicTensor[] }).outputs;
-  if (!Array.isArray(inputs) || !Array.isArray(outputs)) {
-    throw new InvalidArgumentError('checkpointedModel: expected a built tfjs-layers LayersModel (with inputs and outputs)');
-  }
-  if (inputs.length !== 1 || outputs.length !== 1) {
-    throw new InvalidArgumentError(
-      `checkpointedModel: the model must have one input and one output, got ${inputs.length} and ${outputs.length} (model '${model.name}')`,
-    );
-  }
-  const input = inputs[0]!;
-  const output = outputs[0]!;
-
-  const nodeOf = (t: SymbolicTensor): GraphNode => t.sourceLayer.inboundNodes[t.nodeIndex] as GraphNode;
-  const steps: Step[] = [];
-  const visited = new Set<GraphNode>();
-  // Depth-first, post-order, without recursion (graphs hundreds of layers deep).
-  const stack: Array<{ node: GraphNode; expanded: boolean }> = [];
-  const push = (t: SymbolicTensor) => {
-    if (t.id === input.id) return;
-    const node = nodeOf(t);
-    if (!visited.has(node)) stack.push({ node, expanded: false });
-  };
-  push(output);
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    if (visited.has(top.node)) {
-      stack.pop();
-      continue;
-    }
-    if (top.expanded) {
-      stack.pop();
-      visited.add(top.node);
-      if (top.node.inputTensors.length === 0) {
-        throw new InvalidArgumentError(
-          `checkpointedModel: layer '${top.node.outboundLayer.name}' has no inputs but is not the model's input (model '${model.name}')`,
-        );
-      }
-      steps.push({ layer: top.node.outboundLayer, inputs: top.node.inputTensors, outputs: top.node.outputTensors });
-      continue;
-    }
-    top.expanded = true;
-    for (let i = top.node.inputTensors.length - 1; i >= 0; i -= 1) push(top.node.inputTensors[i]!);
-  }
+  const { input, output, calls: steps } = sortLayerCalls(model, 'checkpointedModel');
   if (steps.length === 0) {
     throw new InvalidArgumentError(`checkpointedModel: model '${model.name}' has no layers between its input and output`);
   }

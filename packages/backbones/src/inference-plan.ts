@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError, ShapeMismatchError } from '@arcface/core';
 import type { InferenceModel } from './feature-extractor';
+import { sortLayerCalls } from './layer-graph';
 
 type SymbolicTensor = tfl.SymbolicTensor;
 type Layer = SymbolicTensor['sourceLayer'];
@@ -443,56 +444,15 @@ export function compileInference(model: tfl.LayersModel, options: InferencePlanO
 
 /** The layer calls between the model's input and output, each after the calls producing its inputs. */
 function sortGraph(model: tfl.LayersModel): { input: SymbolicTensor; output: SymbolicTensor; nodes: GraphNode[] } {
-  const inputs = (model as { inputs?: SymbolicTensor[] }).inputs;
-  const outputs = (model as { outputs?: SymbolicTensor[] }).outputs;
-  if (!Array.isArray(inputs) || !Array.isArray(outputs)) {
-    throw new InvalidArgumentError('compileInference: expected a built tfjs-layers LayersModel (with inputs and outputs)');
-  }
-  if (inputs.length !== 1 || outputs.length !== 1) {
-    throw new InvalidArgumentError(
-      `compileInference: the model must have one input and one output, got ${inputs.length} and ${outputs.length} (model '${model.name}')`,
-    );
-  }
-  const input = inputs[0]!;
-  const output = outputs[0]!;
-  type Inbound = Layer['inboundNodes'][number];
-  const inboundOf = (t: SymbolicTensor): Inbound => t.sourceLayer.inboundNodes[t.nodeIndex] as Inbound;
-  const nodes: GraphNode[] = [];
-  const visited = new Set<Inbound>();
-  // Depth-first post-order without recursion: graphs are hundreds of layers deep.
-  const stack: Array<{ inbound: Inbound; expanded: boolean }> = [];
-  const push = (t: SymbolicTensor) => {
-    if (t.id === input.id) return;
-    const inbound = inboundOf(t);
-    if (!visited.has(inbound)) stack.push({ inbound, expanded: false });
-  };
-  push(output);
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    if (visited.has(top.inbound)) {
-      stack.pop();
-      continue;
-    }
-    if (!top.expanded) {
-      top.expanded = true;
-      for (let i = top.inbound.inputTensors.length - 1; i >= 0; i -= 1) push(top.inbound.inputTensors[i]!);
-      continue;
-    }
-    stack.pop();
-    visited.add(top.inbound);
-    const layer = top.inbound.outboundLayer;
-    if (top.inbound.inputTensors.length === 0) {
+  const { input, output, calls } = sortLayerCalls(model, 'compileInference');
+  const nodes = calls.map(({ layer, inputs, outputs }): GraphNode => {
+    if (outputs.length !== 1) {
       throw new InvalidArgumentError(
-        `compileInference: layer '${layer.name}' has no inputs but is not the model's input (model '${model.name}')`,
+        `compileInference: layer '${layer.name}' has ${outputs.length} outputs; only layers with one output are supported (model '${model.name}')`,
       );
     }
-    if (top.inbound.outputTensors.length !== 1) {
-      throw new InvalidArgumentError(
-        `compileInference: layer '${layer.name}' has ${top.inbound.outputTensors.length} outputs; only layers with one output are supported (model '${model.name}')`,
-      );
-    }
-    nodes.push({ layer, inputs: top.inbound.inputTensors, output: top.inbound.outputTensors[0]! });
-  }
+    return { layer, inputs, output: outputs[0]! };
+  });
   return { input, output, nodes };
 }
 
