@@ -78,25 +78,22 @@ export function registerWasmTrainingKernels(options: WasmTrainingKernelOptions =
   if (batchMatMul === undefined) throw new WasmBackendMissingError(tf.BatchMatMul);
 
   const plan: Array<[string, tf.KernelFunc]> = [...MISSING];
+  // A replacement that wraps the stock kernel (for the cases it leaves to it), when there is one.
+  const wrapStock = (kernelName: string, wrap: (stock: tf.KernelFunc) => tf.KernelFunc) => {
+    const stock = tf.getKernel(kernelName, BACKEND);
+    if (stock !== undefined) plan.push([kernelName, wrap(stock.kernelFunc)]);
+  };
   if (replaceSlow) {
     plan.push([tf.BatchMatMul, makeFastBatchMatMul(batchMatMul.kernelFunc)]);
-    const fused = tf.getKernel(tf._FusedMatMul, BACKEND);
-    if (fused !== undefined) plan.push([tf._FusedMatMul, makeFastFusedMatMul(fused.kernelFunc)]);
+    wrapStock(tf._FusedMatMul, makeFastFusedMatMul);
     plan.push([tf.Conv2DBackpropInput, conv2dBackpropInput as tf.KernelFunc]);
     plan.push([tf.FusedBatchNorm, batchNormAffine as tf.KernelFunc]);
-    const transpose = tf.getKernel(tf.Transpose, BACKEND);
-    if (transpose !== undefined) plan.push([tf.Transpose, makeFastTranspose(transpose.kernelFunc)]);
+    wrapStock(tf.Transpose, makeFastTranspose);
     plan.push([PRELU_INPUT_GRADIENT, preluInputGradient as unknown as tf.KernelFunc]);
     plan.push([PRELU_SLOPE_GRADIENT, preluSlopeGradient as unknown as tf.KernelFunc]);
-    const slice = tf.getKernel(tf.Slice, BACKEND);
-    if (slice !== undefined) plan.push([tf.Slice, makeFastSlice(slice.kernelFunc)]);
-    for (const [kernelName, kind] of [
-      [tf.Sum, 'sum'],
-      [tf.Mean, 'mean'],
-    ] as const) {
-      const stock = tf.getKernel(kernelName, BACKEND);
-      if (stock !== undefined) plan.push([kernelName, makeFastReduction(kind, stock.kernelFunc)]);
-    }
+    wrapStock(tf.Slice, makeFastSlice);
+    wrapStock(tf.Sum, (stock) => makeFastReduction('sum', stock));
+    wrapStock(tf.Mean, (stock) => makeFastReduction('mean', stock));
   }
 
   const previous = new Map<string, tf.KernelConfig | undefined>();
