@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { elementView, type WasmHeapBackend } from './fast-transpose';
-import { copyStrided, rowMajorStrides, type ElementView } from './strided-copy';
+import { copyView, type WasmHeapBackend } from './fast-transpose';
+import { rowMajorStrides } from './strided-copy';
 
 /**
  * `Slice` for wasm as one strided copy on the heap. The stock kernel first reads the whole
@@ -17,12 +17,6 @@ export function makeFastSlice(original: tf.KernelFunc): tf.KernelFunc {
     const count = extent.reduce((n, d) => n * d, 1);
     if (count === 0 || (x.dtype !== 'float32' && x.dtype !== 'int32' && x.dtype !== 'bool')) return original(args);
     const strides = rowMajorStrides(x.shape);
-    const out = backend.makeOutput(extent, x.dtype);
-    // Views after makeOutput, which may grow the heap.
-    const target = elementView(backend, out) as ElementView;
-    const source = elementView(backend, x) as ElementView;
-    const offset = start.reduce((sum, b, axis) => sum + b * (strides[axis] as number), 0);
-    copyStrided(source, offset, extent, strides, target);
-    return out;
+    return copyView(backend, x, start.reduce((sum, b, axis) => sum + b * (strides[axis] as number), 0), extent, strides);
   };
 }

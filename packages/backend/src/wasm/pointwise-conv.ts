@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { spreadForTransposedConv } from '../conv/conv-geometry';
-import { copyStrided, rowMajorStrides, type ElementView } from './strided-copy';
-import { elementView, type WasmHeapBackend } from './fast-transpose';
+import { rowMajorStrides } from './strided-copy';
+import { copyView, type WasmHeapBackend } from './fast-transpose';
 
 /**
  * A 1×1 convolution without padding is a matrix product per pixel: y[p] = x[s·p] · W with W
@@ -49,10 +49,6 @@ export function pointwiseInputGradient(dy: tf.Tensor4D, filter: tf.Tensor4D, inf
 function subsample(x: tf.Tensor4D, info: tf.backend_util.Conv2DInfo, backend: WasmHeapBackend): tf.Tensor4D {
   const shape = [info.batchSize, info.outHeight, info.outWidth, info.inChannels];
   const [batchStride, rowStride, colStride] = rowMajorStrides(x.shape) as [number, number, number, number];
-  const out = backend.makeOutput(shape, x.dtype);
-  // Convolutions are float32; views after makeOutput, which may grow the heap.
-  const target = elementView(backend, out) as ElementView;
-  const source = elementView(backend, x) as ElementView;
-  copyStrided(source, 0, shape, [batchStride, rowStride * info.strideHeight, colStride * info.strideWidth, 1], target);
+  const out = copyView(backend, x, 0, shape, [batchStride, rowStride * info.strideHeight, colStride * info.strideWidth, 1]);
   return tf.engine().makeTensorFromTensorInfo(out) as tf.Tensor4D;
 }
