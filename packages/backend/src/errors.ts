@@ -30,3 +30,13 @@ export class UnsupportedConvolutionError extends ArcfaceError {
     super('ERR_UNSUPPORTED_CONVOLUTION', message);
   }
 }
+
+/** A native wasm kernel trapped on a worker thread (an operand outside the heap, a corrupted tensor). */
+export class NativeKernelFailedError extends ArcfaceError {
+  constructor(kernel: string) {
+    super(
+      'ERR_NATIVE_KERNEL_FAILED',
+      `the native kernel '${kernel}' trapped on a worker thread; call setNativeKernelsEnabled(false) to take the XNNPACK path and report the shapes`,
+    );
+  }
+}

@@ -19,5 +19,12 @@ export {
   type WebgpuTrainingKernelOptions,
   type WebgpuTrainingKernels,
 } from './webgpu/register-webgpu-training-kernels';
-export { NoBackendAvailableError, UnknownBackendError, UnsupportedConvolutionError, WasmBackendMissingError } from './errors';
+export {
+  NativeKernelFailedError,
+  NoBackendAvailableError,
+  UnknownBackendError,
+  UnsupportedConvolutionError,
+  WasmBackendMissingError,
+} from './errors';
+export { setNativeKernelsEnabled, setNativeKernelThreads } from './wasm/native/native-kernels';
 export { disableLeanBackprop, enableLeanBackprop, isLeanBackpropEnabled } from './autodiff/lean-backprop';

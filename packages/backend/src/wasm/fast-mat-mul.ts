@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { asTensor } from '../conv/conv-geometry';
+import type { WasmHeapBackend } from './fast-transpose';
+import { heapAddress, nativeKernels } from './native/native-kernels';
 
 /** Swaps the last two axes. */
 function transposeInner(x: tf.Tensor): tf.Tensor {
@@ -77,6 +79,47 @@ function productPerBatch(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
 }
 
 /**
+ * a·b or aᵀ·b (batched, a batch of one broadcasting) with the native kernels, reading both
+ * operands in place: no transpose of a, no packing of b. Undefined where they cannot serve
+ * (not float32, bᵀ, batches that broadcast otherwise, no native kernels).
+ */
+function nativeProduct(args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend }, transposeA: boolean): tf.TensorInfo | undefined {
+  const a = args.inputs.a as tf.TensorInfo;
+  const b = args.inputs.b as tf.TensorInfo;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+  const outerA = a.shape.slice(0, -2);
+  const outerB = b.shape.slice(0, -2);
+  const countA = batchCount(a);
+  const countB = batchCount(b);
+  const sameOuter = outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]);
+  if (!sameOuter && countA !== 1 && countB !== 1) return undefined;
+  const native = nativeKernels(args.backend);
+  if (native === undefined) return undefined;
+  const [rowsA, colsA] = a.shape.slice(-2) as [number, number];
+  const [m, k] = transposeA ? [colsA, rowsA] : [rowsA, colsA];
+  const n = b.shape[b.shape.length - 1] as number;
+  const outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
+  const out = (args.backend as unknown as WasmHeapBackend).makeOutput([...outer, m, n], 'float32');
+  const [addressA, addressB, addressC] = [heapAddress(args.backend, a), heapAddress(args.backend, b), heapAddress(args.backend, out)];
+  for (let i = 0; i < Math.max(countA, countB); i++) {
+    native.gemm({
+      m,
+      n,
+      k,
+      a: addressA + (countA === 1 ? 0 : 4 * i * m * k),
+      ars: transposeA ? 1 : k,
+      acs: transposeA ? m : 1,
+      b: addressB + (countB === 1 ? 0 : 4 * i * k * n),
+      ldb: n,
+      c: addressC + 4 * i * m * n,
+      ldc: n,
+      accumulate: false,
+    });
+  }
+  return out;
+}
+
+/**
  * A `BatchMatMul` for wasm that never asks XNNPACK for a transposed operand. With
  * `transposeA` or `transposeB` the stock kernel leaves XNNPACK's GEMM for a loop 10–30× slower
  * (3.4 against 42 GFLOP/s at 512×512×4096); an explicit transpose costs one memory pass and
@@ -86,6 +129,10 @@ function productPerBatch(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
 export function makeFastBatchMatMul(original: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const attrs = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    if (!attrs.transposeB) {
+      const product = nativeProduct(args as { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend }, attrs.transposeA);
+      if (product !== undefined) return product;
+    }
     if (!attrs.transposeA && !attrs.transposeB) {
       const a = args.inputs.a as tf.TensorInfo;
       const b = args.inputs.b as tf.TensorInfo;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { setNativeKernelThreads } from './native/native-kernels';
 import type { ModuleImporter } from '../selection/backend-selection';
 
 /**
@@ -122,6 +123,8 @@ export async function initialiseNodeWasmThreads(
       const module = (tf.engine().registry.wasm as unknown as { wasm?: { PThread?: PthreadWorkers } }).wasm;
       for (const w of [...(module?.PThread?.unusedWorkers ?? []), ...(module?.PThread?.runningWorkers ?? [])]) w.unref?.();
       const running = wasm.getThreadsCount?.() ?? 1;
+      // The native kernels share the heap and take as many threads as XNNPACK.
+      setNativeKernelThreads(running);
       return { threads: running, note: `${running} XNNPACK thread${running === 1 ? '' : 's'} (threaded SIMD build)` };
     }
   } catch {

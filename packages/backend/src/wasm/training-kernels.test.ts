@@ -5,6 +5,7 @@ import { ShapeMismatchError } from '@arcface/core';
 import { expectNoLeak, registerTestBackends, useBackend } from '@arcface/testing';
 import { batchChunks } from './batch-chunks';
 import { registerWasmTrainingKernels, type WasmTrainingKernels } from './register-wasm-training-kernels';
+import { setNativeKernelsEnabled } from './native/native-kernels';
 
 /**
  * Each case runs one kernel through `tf.engine().runKernel` on the cpu backend (tfjs' own
@@ -100,22 +101,7 @@ describe('wasm training kernels against cpu', () => {
     expect(registerWasmTrainingKernels()).toBe(kernels);
   });
 
-  it('Conv2DBackpropFilter over random shapes, strides, paddings', async () => {
-    await fc.assert(
-      fc.asyncProperty(geometry.filter((g) => g.dilation === 1), async (g) => {
-        const [oh, ow] = outSize(g);
-        await expectSameOnBothBackends({
-          kernel: 'Conv2DBackpropFilter',
-          inputs: {
-            x: { shape: [g.n, g.h, g.w, g.c], values: random(g.seed, g.n * g.h * g.w * g.c) },
-            dy: { shape: [g.n, oh, ow, g.k], values: random(g.seed + 1, g.n * oh * ow * g.k) },
-          },
-          attrs: { strides: [g.stride, g.stride], pad: padAttr(g), dataFormat: 'NHWC', filterShape: [g.kh, g.kw, g.c, g.k] },
-        });
-      }),
-      { numRuns: 25, seed: 6 },
-    );
-  });
+  it('Conv2DBackpropFilter over random shapes, strides, paddings', conv2dFilterGradientProperty);
 
   it('Conv2DBackpropInput over random shapes, strides, paddings', async () => {
     await fc.assert(
@@ -208,26 +194,7 @@ describe('wasm training kernels against cpu', () => {
     );
   });
 
-  it('BatchMatMul with transposed operands, batched and broadcast', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.record({
-          batch: fc.integer({ min: 1, max: 3 }), m: fc.integer({ min: 1, max: 9 }), k: fc.integer({ min: 1, max: 9 }),
-          n: fc.integer({ min: 1, max: 9 }), transposeA: fc.boolean(), transposeB: fc.boolean(), seed: fc.integer({ min: 1, max: 2 ** 30 }),
-        }),
-        async ({ batch, m, k, n, transposeA, transposeB, seed }) => {
-          const aShape = transposeA ? [batch, k, m] : [batch, m, k];
-          const bShape = transposeB ? [n, k] : [k, n];
-          await expectSameOnBothBackends({
-            kernel: 'BatchMatMul',
-            inputs: { a: { shape: aShape, values: random(seed, size(aShape)) }, b: { shape: [1, ...bShape], values: random(seed + 5, size(bShape)) } },
-            attrs: { transposeA, transposeB },
-          });
-        },
-      ),
-      { numRuns: 20, seed: 10 },
-    );
-  });
+  it('BatchMatMul with transposed operands, batched and broadcast', batchMatMulProperty);
 
   // The filter gradients run as one convolution of x with dy (stride and dilation swapped, the
   // forward padding made the convolution's own). These geometries reach each of its branches:
@@ -370,4 +337,59 @@ describe('wasm training kernels against cpu', () => {
     await expectNoLeak(() => tf.matMul(a, a, true, false));
     tf.dispose([x, dy, filter, dw, depthFilter, a, b]);
   });
+});
+
+async function conv2dFilterGradientProperty(): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(geometry.filter((g) => g.dilation === 1), async (g) => {
+      const [oh, ow] = outSize(g);
+      await expectSameOnBothBackends({
+        kernel: 'Conv2DBackpropFilter',
+        inputs: {
+          x: { shape: [g.n, g.h, g.w, g.c], values: random(g.seed, g.n * g.h * g.w * g.c) },
+          dy: { shape: [g.n, oh, ow, g.k], values: random(g.seed + 1, g.n * oh * ow * g.k) },
+        },
+        attrs: { strides: [g.stride, g.stride], pad: padAttr(g), dataFormat: 'NHWC', filterShape: [g.kh, g.kw, g.c, g.k] },
+      });
+    }),
+    { numRuns: 25, seed: 6 },
+  );
+}
+
+async function batchMatMulProperty(): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({
+        batch: fc.integer({ min: 1, max: 3 }), m: fc.integer({ min: 1, max: 9 }), k: fc.integer({ min: 1, max: 9 }),
+        n: fc.integer({ min: 1, max: 9 }), transposeA: fc.boolean(), transposeB: fc.boolean(), seed: fc.integer({ min: 1, max: 2 ** 30 }),
+      }),
+      async ({ batch, m, k, n, transposeA, transposeB, seed }) => {
+        const aShape = transposeA ? [batch, k, m] : [batch, m, k];
+        const bShape = transposeB ? [n, k] : [k, n];
+        await expectSameOnBothBackends({
+          kernel: 'BatchMatMul',
+          inputs: { a: { shape: aShape, values: random(seed, size(aShape)) }, b: { shape: [1, ...bShape], values: random(seed + 5, size(bShape)) } },
+          attrs: { transposeA, transposeB },
+        });
+      },
+    ),
+    { numRuns: 20, seed: 10 },
+  );
+}
+
+describe('wasm training kernels against cpu, native kernels off (the XNNPACK paths)', () => {
+  let kernels: WasmTrainingKernels;
+  let previous: boolean;
+  beforeAll(async () => {
+    await registerTestBackends();
+    kernels = registerWasmTrainingKernels();
+    previous = setNativeKernelsEnabled(false);
+  });
+  afterAll(() => {
+    setNativeKernelsEnabled(previous);
+    kernels.unregister();
+  });
+
+  it('Conv2DBackpropFilter over random shapes, strides, paddings', conv2dFilterGradientProperty);
+  it('BatchMatMul with transposed operands, batched and broadcast', batchMatMulProperty);
 });

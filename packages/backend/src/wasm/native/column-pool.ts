@@ -1,0 +1,177 @@
+import { NativeKernelFailedError } from '../../errors';
+
+/**
+ * Threads for the native kernels in Node: workers that instantiate the same kernel module on
+ * the backend's shared memory, each woken through its own control block (Atomics on a
+ * SharedArrayBuffer, no messages) to compute a block of an output's columns while the calling
+ * thread computes the first block. The wasm backend's kernels are synchronous, so the caller
+ * blocks on `Atomics.wait` until every block is done (allowed on Node's main thread).
+ */
+
+/** Slots of a worker's control block (Int32). */
+const SEQUENCE = 0; // bumped by the caller for each job
+const DONE = 1; // set by the worker to the sequence it finished
+const FUNCTION = 2; // index into the export names
+const ARGUMENT_COUNT = 3;
+const FAILED = 4; // 1 when the last job threw (a wasm trap)
+const READY = 5; // 1 once the worker has instantiated the module
+const ARGUMENTS = 8;
+const CONTROL_SLOTS = 64;
+
+/** Columns per block: the kernels' tiles are 8 columns wide. */
+const COLUMN_ALIGNMENT = 8;
+
+// Runs in each worker (CommonJS, `eval: true`): no file to locate, whatever bundles this package.
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, control, names } = workerData;
+const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const functions = names.map((name) => kernels[name]);
+const slots = new Int32Array(control);
+Atomics.store(slots, ${READY}, 1);
+let seen = 0;
+for (;;) {
+  Atomics.wait(slots, ${SEQUENCE}, seen);
+  seen = Atomics.load(slots, ${SEQUENCE});
+  const index = slots[${FUNCTION}];
+  if (index < 0) break;
+  try {
+    functions[index](...slots.subarray(${ARGUMENTS}, ${ARGUMENTS} + slots[${ARGUMENT_COUNT}]));
+    slots[${FAILED}] = 0;
+  } catch {
+    slots[${FAILED}] = 1;
+  }
+  Atomics.store(slots, ${DONE}, seen);
+  Atomics.notify(slots, ${DONE});
+}
+`;
+
+interface NodeWorker {
+  unref(): void;
+  terminate(): Promise<number>;
+}
+
+interface WorkerThreadsModule {
+  Worker: new (source: string, options: { eval: true; workerData: unknown }) => NodeWorker;
+}
+
+interface Helper {
+  readonly worker: NodeWorker;
+  readonly slots: Int32Array;
+  sequence: number;
+}
+
+export type ExportedKernel = (...args: number[]) => void;
+
+/** Splits [0, columns) into at most `parts` blocks, aligned to the tile width. */
+export function columnBlocks(columns: number, parts: number): Array<[number, number]> {
+  const tiles = Math.ceil(columns / COLUMN_ALIGNMENT);
+  const count = Math.max(1, Math.min(parts, tiles));
+  const blocks: Array<[number, number]> = [];
+  for (let i = 0; i < count; i++) {
+    const from = Math.min(columns, Math.floor((tiles * i) / count) * COLUMN_ALIGNMENT);
+    const to = Math.min(columns, Math.floor((tiles * (i + 1)) / count) * COLUMN_ALIGNMENT);
+    if (to > from) blocks.push([from, to]);
+  }
+  return blocks;
+}
+
+export class ColumnPool {
+  private readonly helpers: Helper[];
+
+  private constructor(
+    private readonly names: readonly string[],
+    private readonly local: readonly ExportedKernel[],
+    helpers: Helper[],
+  ) {
+    this.helpers = helpers;
+  }
+
+  /**
+   * A pool of `threads` − 1 workers beside the calling thread, or one that runs everything on
+   * the calling thread when workers cannot start (no `worker_threads`, or a memory that is
+   * not shared).
+   */
+  static create(module: WebAssembly.Module, memory: WebAssembly.Memory, names: readonly string[], local: readonly ExportedKernel[], threads: number): ColumnPool {
+    const threadsModule = workerThreads();
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    if (threads <= 1 || threadsModule === undefined || !shared) return new ColumnPool(names, local, []);
+    const helpers: Helper[] = [];
+    for (let i = 1; i < threads; i++) {
+      const control = new SharedArrayBuffer(CONTROL_SLOTS * 4);
+      const worker = new threadsModule.Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control, names: [...names] } });
+      // An idle worker blocks in Atomics.wait; it must not keep the process alive.
+      worker.unref();
+      helpers.push({ worker, slots: new Int32Array(control), sequence: 0 });
+    }
+    return new ColumnPool(names, local, helpers);
+  }
+
+  /** Threads a call can use now: the caller and every worker that has started. */
+  get threads(): number {
+    return 1 + this.helpers.filter((h) => Atomics.load(h.slots, READY) === 1).length;
+  }
+
+  /**
+   * Runs kernel `index` with `args` followed by a column range, over [0, columns) split among
+   * the ready threads (`parallel` false: all on the caller, for work too small to be worth a
+   * wake-up). Workers still starting are left out of this call.
+   */
+  run(index: number, args: readonly number[], columns: number, parallel = true): void {
+    const ready = parallel ? this.helpers.filter((h) => Atomics.load(h.slots, READY) === 1) : [];
+    const blocks = columnBlocks(columns, 1 + ready.length);
+    const kernel = this.local[index] as ExportedKernel;
+    const started: Helper[] = [];
+    for (let i = 1; i < blocks.length; i++) {
+      const helper = ready[i - 1] as Helper;
+      const [from, to] = blocks[i] as [number, number];
+      const slots = helper.slots;
+      slots[FUNCTION] = index;
+      slots[ARGUMENT_COUNT] = args.length + 2;
+      slots.set(args, ARGUMENTS);
+      slots[ARGUMENTS + args.length] = from;
+      slots[ARGUMENTS + args.length + 1] = to;
+      helper.sequence += 1;
+      Atomics.store(slots, SEQUENCE, helper.sequence);
+      Atomics.notify(slots, SEQUENCE);
+      started.push(helper);
+    }
+    const [from, to] = blocks[0] as [number, number];
+    let failure: unknown;
+    try {
+      kernel(...args, from, to);
+    } catch (error) {
+      failure = error;
+    }
+    let helperFailed = false;
+    for (const helper of started) {
+      for (let done = Atomics.load(helper.slots, DONE); done !== helper.sequence; done = Atomics.load(helper.slots, DONE)) {
+        Atomics.wait(helper.slots, DONE, done);
+      }
+      helperFailed ||= helper.slots[FAILED] === 1;
+    }
+    if (failure !== undefined) throw failure;
+    if (helperFailed) throw new NativeKernelFailedError(this.names[index] ?? String(index));
+  }
+
+  /** Stops the workers. */
+  close(): void {
+    for (const helper of this.helpers) {
+      helper.slots[FUNCTION] = -1;
+      Atomics.store(helper.slots, SEQUENCE, helper.sequence + 1);
+      Atomics.notify(helper.slots, SEQUENCE);
+      void helper.worker.terminate();
+    }
+    this.helpers.length = 0;
+  }
+}
+
+function workerThreads(): WorkerThreadsModule | undefined {
+  const getBuiltin = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process?.getBuiltinModule;
+  if (typeof getBuiltin !== 'function') return undefined;
+  try {
+    return getBuiltin('node:worker_threads') as WorkerThreadsModule;
+  } catch {
+    return undefined;
+  }
+}

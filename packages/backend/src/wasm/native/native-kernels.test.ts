@@ -1,0 +1,192 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { columnBlocks } from './column-pool';
+import { KERNELS_SOURCE_SHA256 } from './kernels-binary';
+import { nativeKernels, setNativeKernelThreads, type NativeKernels } from './native-kernels';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+it('the embedded modules were built from native/kernels.c as it is (pnpm --filter @arcface/backend build:native)', () => {
+  const source = readFileSync(join(HERE, '..', '..', '..', 'native', 'kernels.c'));
+  expect(createHash('sha256').update(source).digest('hex')).toBe(KERNELS_SOURCE_SHA256);
+});
+
+it('column blocks cover [0, n) in order, without overlap, cut at multiples of 8', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 16 }), (columns, parts) => {
+      const blocks = columnBlocks(columns, parts);
+      expect(blocks.length).toBeGreaterThanOrEqual(1);
+      expect(blocks.length).toBeLessThanOrEqual(parts);
+      expect(blocks[0]![0]).toBe(0);
+      expect(blocks.at(-1)![1]).toBe(columns);
+      for (let i = 0; i < blocks.length; i++) {
+        const [from, to] = blocks[i]!;
+        expect(to).toBeGreaterThan(from);
+        if (i > 0) expect(from).toBe(blocks[i - 1]![1]);
+        if (i < blocks.length - 1) expect(to % 8).toBe(0);
+      }
+    }),
+  );
+});
+
+/** A fake wasm backend: the kernels only need its memory. */
+function heap(shared: boolean): { backend: tf.KernelBackend; memory: WebAssembly.Memory } {
+  const memory = new WebAssembly.Memory(shared ? { initial: 512, maximum: 65536, shared: true } : { initial: 512 });
+  return { backend: { wasm: { wasmMemory: memory } } as unknown as tf.KernelBackend, memory };
+}
+
+/** Hands out float arrays on the heap, from 64 bytes up. */
+function allocator(memory: WebAssembly.Memory) {
+  let next = 64;
+  return (values: ArrayLike<number>): { address: number; view: Float32Array } => {
+    const address = next;
+    next += 4 * values.length + 64;
+    const view = new Float32Array(memory.buffer, address, values.length);
+    view.set(values);
+    return { address, view };
+  };
+}
+
+function random(seed: number, size: number): Float64Array {
+  const out = new Float64Array(size);
+  let s = seed >>> 0 || 1;
+  for (let k = 0; k < size; k++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[k] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+function expectClose(actual: Float32Array, expected: ArrayLike<number>, scale: number, what: string): void {
+  expect(actual.length).toBe(expected.length);
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
+  expect(worst, what).toBeLessThanOrEqual(1e-5 * Math.max(scale, 1));
+}
+
+async function ready(kernels: NativeKernels, threads: number): Promise<void> {
+  for (let waited = 0; kernels.threads < threads && waited < 20_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+  expect(kernels.threads).toBe(threads);
+}
+
+for (const shared of [false, true]) {
+  describe(shared ? 'native kernels on a shared memory, two threads' : 'native kernels on a plain memory, one thread', () => {
+    setNativeKernelThreads(shared ? 2 : 1);
+    const { backend, memory } = heap(shared);
+    const kernels = nativeKernels(backend) as NativeKernels;
+    afterAll(() => setNativeKernelThreads(1));
+
+    it('instantiate on the memory given', async () => {
+      expect(kernels).toBeDefined();
+      await ready(kernels, shared ? 2 : 1);
+    });
+
+    it('gemm: a·b and aᵀ·b, overwriting or accumulating, equal a float64 product', () => {
+      fc.assert(
+        fc.property(
+          fc.record({
+            m: fc.integer({ min: 1, max: 70 }),
+            n: fc.integer({ min: 1, max: 70 }),
+            k: fc.integer({ min: 0, max: 600 }),
+            transposeA: fc.boolean(),
+            accumulate: fc.boolean(),
+            padding: fc.integer({ min: 0, max: 5 }),
+            seed: fc.integer({ min: 1, max: 2 ** 30 }),
+          }),
+          ({ m, n, k, transposeA, accumulate, padding, seed }) => {
+            const alloc = allocator(memory);
+            // Row strides wider than the rows (padding) check that strides, not shapes, are followed.
+            const ldc = n + padding;
+            const ldb = n + padding;
+            const a = random(seed, m * k);
+            const b = random(seed + 1, k * ldb);
+            const c0 = random(seed + 2, m * ldc);
+            const [ars, acs] = transposeA ? [1, m] : [k, 1];
+            const expected = Float64Array.from(c0, (v) => Math.fround(v));
+            for (let i = 0; i < m; i++)
+              for (let j = 0; j < n; j++) {
+                let s = accumulate ? expected[i * ldc + j]! : 0;
+                for (let p = 0; p < k; p++) s += Math.fround(a[i * ars + p * acs]!) * Math.fround(b[p * ldb + j]!);
+                expected[i * ldc + j] = s;
+              }
+            const [A, B, C] = [alloc(a), alloc(b), alloc(c0)];
+            kernels.gemm({ m, n, k, a: A.address, ars, acs, b: B.address, ldb, c: C.address, ldc, accumulate });
+            expectClose(C.view, expected, Math.sqrt(k) * 2, JSON.stringify({ m, n, k, transposeA, accumulate }));
+          },
+        ),
+        { numRuns: 60, seed: 3 },
+      );
+    });
+
+    it('conv2d_filter_gradient equals the direct sum over random geometries (strides, dilations, paddings)', () => {
+      fc.assert(
+        fc.property(
+          fc.record({
+            batch: fc.integer({ min: 1, max: 3 }),
+            h: fc.integer({ min: 1, max: 12 }),
+            w: fc.integer({ min: 1, max: 12 }),
+            cin: fc.integer({ min: 1, max: 9 }),
+            cout: fc.integer({ min: 1, max: 19 }),
+            kh: fc.integer({ min: 1, max: 4 }),
+            kw: fc.integer({ min: 1, max: 4 }),
+            stride: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+            dilation: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+            pad: fc.constantFrom('same', 'valid', 'explicit'),
+            seed: fc.integer({ min: 1, max: 2 ** 30 }),
+          }),
+          (g) => {
+            const pad = g.pad === 'explicit' ? ([[0, 0], [1, 2], [2, 0], [0, 0]] as tf.backend_util.ExplicitPadding) : (g.pad as 'same' | 'valid');
+            let info: tf.backend_util.Conv2DInfo;
+            try {
+              info = tf.backend_util.computeConv2DInfo([g.batch, g.h, g.w, g.cin], [g.kh, g.kw, g.cin, g.cout], g.stride, g.dilation, pad);
+            } catch {
+              return; // a geometry tfjs itself refuses
+            }
+            if (info.outHeight <= 0 || info.outWidth <= 0) return;
+            const alloc = allocator(memory);
+            const x = random(g.seed, g.batch * g.h * g.w * g.cin);
+            const dy = random(g.seed + 1, g.batch * info.outHeight * info.outWidth * g.cout);
+            const expected = new Float64Array(g.kh * g.kw * g.cin * g.cout);
+            for (let n = 0; n < g.batch; n++)
+              for (let oy = 0; oy < info.outHeight; oy++)
+                for (let ox = 0; ox < info.outWidth; ox++)
+                  for (let p = 0; p < g.kh; p++)
+                    for (let q = 0; q < g.kw; q++) {
+                      const iy = oy * info.strideHeight + p * info.dilationHeight - info.padInfo.top;
+                      const ix = ox * info.strideWidth + q * info.dilationWidth - info.padInfo.left;
+                      if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                      for (let ci = 0; ci < g.cin; ci++)
+                        for (let co = 0; co < g.cout; co++) {
+                          expected[((p * g.kw + q) * g.cin + ci) * g.cout + co]! +=
+                            Math.fround(x[((n * g.h + iy) * g.w + ix) * g.cin + ci]!) * Math.fround(dy[((n * info.outHeight + oy) * info.outWidth + ox) * g.cout + co]!);
+                        }
+                    }
+            const [X, DY] = [alloc(x), alloc(dy)];
+            // Filled with garbage first: the kernel must overwrite every element.
+            const DW = alloc(new Float64Array(expected.length).fill(12345));
+            kernels.conv2dFilterGradient({ x: X.address, dy: DY.address, dw: DW.address, info });
+            expectClose(DW.view, expected, g.batch * info.outHeight * info.outWidth, JSON.stringify(g));
+          },
+        ),
+        { numRuns: 80, seed: 4 },
+      );
+    });
+
+    it('an operand outside the memory is an error, not a hang', () => {
+      const beyond = memory.buffer.byteLength + 4096;
+      expect(() => kernels.gemm({ m: 64, n: 64, k: 64, a: 64, ars: 64, acs: 1, b: 64, ldb: 64, c: beyond, ldc: 64, accumulate: false })).toThrow();
+      // Still usable afterwards.
+      const alloc = allocator(memory);
+      const A = alloc([2]);
+      const B = alloc([3]);
+      const C = alloc([0]);
+      kernels.gemm({ m: 1, n: 1, k: 1, a: A.address, ars: 1, acs: 1, b: B.address, ldb: 1, c: C.address, ldc: 1, accumulate: false });
+      expect(C.view[0]).toBe(6);
+    });
+  });
+}

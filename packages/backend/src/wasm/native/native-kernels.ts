@@ -1,0 +1,182 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { ColumnPool, type ExportedKernel } from './column-pool';
+import { KERNELS_WASM_PLAIN, KERNELS_WASM_SHARED } from './kernels-binary';
+
+/**
+ * The kernels of `native/kernels.c`, instantiated on the wasm backend's own memory so that
+ * they read and write tensors in place on its heap (see that file for why they exist).
+ */
+export interface NativeKernels {
+  /** Threads a call uses now (the caller and the ready workers). */
+  readonly threads: number;
+  /**
+   * c = a·b, or c += a·b with `accumulate`: c [m, n] with row stride ldc; a(i, k) at
+   * a + (i·ars + k·acs) floats; b [k, n] with row stride ldb. Addresses are byte offsets on the
+   * heap (see {@link heapAddress}).
+   */
+  gemm(call: GemmCall): void;
+  /** The filter gradient of an NHWC convolution, written to dw [kh, kw, cin, cout]. */
+  conv2dFilterGradient(call: FilterGradientCall): void;
+}
+
+export interface GemmCall {
+  m: number;
+  n: number;
+  k: number;
+  a: number;
+  ars: number;
+  acs: number;
+  b: number;
+  ldb: number;
+  c: number;
+  ldc: number;
+  accumulate: boolean;
+}
+
+export interface FilterGradientCall {
+  x: number;
+  dy: number;
+  dw: number;
+  info: tf.backend_util.Conv2DInfo;
+}
+
+const NAMES = ['gemm', 'conv2d_filter_gradient'] as const;
+
+/** Multiply-adds below which a call stays on one thread (waking a worker costs ~50 µs). */
+const PARALLEL_WORK = 2 ** 18;
+const GEMM = 0;
+const FILTER_GRADIENT = 1;
+
+interface EmscriptenModule {
+  wasmMemory?: WebAssembly.Memory;
+  asm?: { memory?: WebAssembly.Memory };
+}
+
+interface HeapBackend {
+  wasm?: EmscriptenModule;
+  dataIdMap?: { get(dataId: object): { memoryOffset: number } | undefined };
+}
+
+const STATE_KEY = Symbol.for('@arcface/backend/native-kernels');
+
+interface NativeState {
+  /** Threads to use for memories shared with a threaded build (set when Node's threads start). */
+  threads: number;
+  modules: Map<boolean, WebAssembly.Module | null>;
+  kernels: WeakMap<WebAssembly.Memory, NativeKernels | null>;
+  /** Off: every caller takes its XNNPACK path (measurements, tests of both paths). */
+  disabled: boolean;
+}
+
+function state(): NativeState {
+  const holder = globalThis as unknown as Record<symbol, NativeState | undefined>;
+  holder[STATE_KEY] ??= { threads: 1, modules: new Map(), kernels: new WeakMap(), disabled: false };
+  return holder[STATE_KEY];
+}
+
+/** Threads the native kernels use on a shared (threaded-build) heap; set with the backend's own. */
+export function setNativeKernelThreads(threads: number): void {
+  state().threads = Math.max(1, Math.floor(threads));
+}
+
+/** Turns the native kernels off (`false`) or back on; returns the previous setting. */
+export function setNativeKernelsEnabled(enabled: boolean): boolean {
+  const s = state();
+  const previous = !s.disabled;
+  s.disabled = !enabled;
+  return previous;
+}
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+}
+
+function compiled(shared: boolean): WebAssembly.Module | undefined {
+  const modules = state().modules;
+  if (!modules.has(shared)) {
+    try {
+      // Synchronous: kernels run synchronously. Browsers refuse synchronous compilation of large
+      // modules on the main thread; this one is ~6 KB, and a refusal only means XNNPACK paths.
+      modules.set(shared, new WebAssembly.Module(decode(shared ? KERNELS_WASM_SHARED : KERNELS_WASM_PLAIN)));
+    } catch {
+      modules.set(shared, null);
+    }
+  }
+  return modules.get(shared) ?? undefined;
+}
+
+function backendMemory(backend: tf.KernelBackend): WebAssembly.Memory | undefined {
+  const module = (backend as unknown as HeapBackend).wasm;
+  return module?.wasmMemory ?? module?.asm?.memory;
+}
+
+/**
+ * The native kernels on this wasm backend's heap, or undefined where they cannot run (not a
+ * wasm backend, no WebAssembly SIMD, a refused compilation, or turned off): callers then
+ * take their XNNPACK path.
+ */
+export function nativeKernels(backend: tf.KernelBackend): NativeKernels | undefined {
+  const s = state();
+  if (s.disabled) return undefined;
+  const memory = backendMemory(backend);
+  if (memory === undefined) return undefined;
+  const known = s.kernels.get(memory);
+  if (known !== undefined) return known ?? undefined;
+  const kernels = instantiate(memory, s.threads);
+  s.kernels.set(memory, kernels ?? null);
+  return kernels;
+}
+
+function instantiate(memory: WebAssembly.Memory, threads: number): NativeKernels | undefined {
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const module = compiled(shared);
+  if (module === undefined) return undefined;
+  let exports: WebAssembly.Exports;
+  try {
+    exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  } catch {
+    return undefined;
+  }
+  const local = NAMES.map((name) => exports[name] as ExportedKernel);
+  const pool = ColumnPool.create(module, memory, NAMES, local, threads);
+  return {
+    get threads() {
+      return pool.threads;
+    },
+    gemm(call) {
+      if (call.m === 0 || call.n === 0) return;
+      const args = [call.m, call.k, call.a, call.ars, call.acs, call.b, call.ldb, call.c, call.ldc, call.accumulate ? 1 : 0];
+      pool.run(GEMM, args, call.n, call.m * call.n * call.k >= PARALLEL_WORK);
+    },
+    conv2dFilterGradient({ x, dy, dw, info }) {
+      const args = [
+        x,
+        dy,
+        dw,
+        info.batchSize,
+        info.inHeight,
+        info.inWidth,
+        info.inChannels,
+        info.outHeight,
+        info.outWidth,
+        info.outChannels,
+        info.filterHeight,
+        info.filterWidth,
+        info.strideHeight,
+        info.strideWidth,
+        info.dilationHeight,
+        info.dilationWidth,
+        info.padInfo.top,
+        info.padInfo.left,
+      ];
+      pool.run(FILTER_GRADIENT, args, info.outChannels);
+    },
+  };
+}
+
+/** The byte offset of a tensor's data on the wasm heap. */
+export function heapAddress(backend: tf.KernelBackend, info: tf.TensorInfo): number {
+  const entry = (backend as unknown as HeapBackend).dataIdMap?.get(info.dataId);
+  if (entry === undefined) throw new Error('tensor data is not on this wasm backend');
+  return entry.memoryOffset;
+}
