@@ -159,3 +159,156 @@ void conv2d_filter_gradient(const float *x, const float *dy, float *dw, int batc
     }
   }
 }
+
+/*
+ * Per-channel work over an NHWC tensor seen as [rows, cols] (cols = channels, or any trailing
+ * size): the channel-wise passes that tfjs otherwise makes as several element-wise kernels,
+ * each with an activation-sized temporary, or that JavaScript loops make at 3–5 ns a value.
+ */
+
+/* out[r, c] = x[r, c]·k[c] + shift[c]: batch norm with its statistics folded into k and shift. */
+__attribute__((export_name("channel_affine")))
+void channel_affine(const float *x, const float *k, const float *shift, float *out, int rows, int cols, int c0, int c1) {
+  for (int r = 0; r < rows; ++r) {
+    const float *xr = x + r * cols;
+    float *o = out + r * cols;
+    int c = c0;
+    for (; c + 4 <= c1; c += 4)
+      wasm_v128_store(o + c, wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(xr + c), wasm_v128_load(k + c)), wasm_v128_load(shift + c)));
+    for (; c < c1; ++c) o[c] = xr[c] * k[c] + shift[c];
+  }
+}
+
+/* ∂L/∂x of PReLU: dy where x > 0, else dy·alpha[c] (tfjs' formula: where(x > 0, dy, dy·alpha)). */
+__attribute__((export_name("prelu_input_gradient")))
+void prelu_input_gradient(const float *x, const float *alpha, const float *dy, float *out, int rows, int cols, int c0, int c1) {
+  const v128_t zero = wasm_f32x4_splat(0.0f), one = wasm_f32x4_splat(1.0f);
+  for (int r = 0; r < rows; ++r) {
+    const float *xr = x + r * cols, *g = dy + r * cols;
+    float *o = out + r * cols;
+    int c = c0;
+    for (; c + 4 <= c1; c += 4) {
+      const v128_t slope = wasm_v128_bitselect(one, wasm_v128_load(alpha + c), wasm_f32x4_gt(wasm_v128_load(xr + c), zero));
+      wasm_v128_store(o + c, wasm_f32x4_mul(wasm_v128_load(g + c), slope));
+    }
+    for (; c < c1; ++c) o[c] = xr[c] > 0.0f ? g[c] : g[c] * alpha[c];
+  }
+}
+
+/* Adds 4 float products to two float64 accumulators. */
+#define ACCUMULATE64(lo, hi, v) \
+  do { \
+    const v128_t v_ = (v); \
+    lo = wasm_f64x2_add(lo, wasm_f64x2_promote_low_f32x4(v_)); \
+    hi = wasm_f64x2_add(hi, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v_, v_, 2, 3, 0, 1))); \
+  } while (0)
+
+/*
+ * out[c] = scale · Σ_r term(r, c) in float64 for columns [c0, c1), where term is x[r, c]
+ * (slope = 0) or min(x[r, c], 0)·dy[r, c] (slope = 1: PReLU's ∂L/∂alpha). Sixteen columns
+ * at a time, every row in turn: each cache line of the inputs is read once, and the sixteen
+ * float64 sums stay in registers.
+ */
+static void column_reduce(const float *x, const float *dy, int slope, float *out, int rows, int cols, double scale, int c0, int c1) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  int c = c0;
+  for (; c + 16 <= c1; c += 16) {
+    v128_t s0 = wasm_f64x2_splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+    for (int r = 0; r < rows; ++r) {
+      const float *xr = x + r * cols + c;
+      v128_t v0 = wasm_v128_load(xr), v1 = wasm_v128_load(xr + 4), v2 = wasm_v128_load(xr + 8), v3 = wasm_v128_load(xr + 12);
+      if (slope) {
+        const float *g = dy + r * cols + c;
+        v0 = wasm_f32x4_mul(wasm_f32x4_min(v0, zero), wasm_v128_load(g));
+        v1 = wasm_f32x4_mul(wasm_f32x4_min(v1, zero), wasm_v128_load(g + 4));
+        v2 = wasm_f32x4_mul(wasm_f32x4_min(v2, zero), wasm_v128_load(g + 8));
+        v3 = wasm_f32x4_mul(wasm_f32x4_min(v3, zero), wasm_v128_load(g + 12));
+      }
+      ACCUMULATE64(s0, s1, v0);
+      ACCUMULATE64(s2, s3, v1);
+      ACCUMULATE64(s4, s5, v2);
+      ACCUMULATE64(s6, s7, v3);
+    }
+    const v128_t sums[8] = {s0, s1, s2, s3, s4, s5, s6, s7};
+    for (int i = 0; i < 8; ++i) {
+      out[c + 2 * i] = (float)(wasm_f64x2_extract_lane(sums[i], 0) * scale);
+      out[c + 2 * i + 1] = (float)(wasm_f64x2_extract_lane(sums[i], 1) * scale);
+    }
+  }
+  for (; c < c1; ++c) {
+    double s = 0;
+    for (int r = 0; r < rows; ++r) {
+      const float v = x[r * cols + c];
+      s += slope ? (double)((v < 0.0f ? v : 0.0f) * dy[r * cols + c]) : (double)v;
+    }
+    out[c] = (float)(s * scale);
+  }
+}
+
+/* out[c] = Σ_r x[r, c] / divisor (tf.sum: 1, tf.mean: rows; an integer, as every argument
+ * crosses to worker threads as an Int32). */
+__attribute__((export_name("column_sums")))
+void column_sums(const float *x, float *out, int rows, int cols, int divisor, int c0, int c1) {
+  column_reduce(x, 0, 0, out, rows, cols, 1.0 / divisor, c0, c1);
+}
+
+/* ∂L/∂alpha of PReLU: Σ_r min(x[r, c], 0)·dy[r, c]. */
+__attribute__((export_name("prelu_slope_gradient")))
+void prelu_slope_gradient(const float *x, const float *dy, float *out, int rows, int cols, int c0, int c1) {
+  column_reduce(x, dy, 1, out, rows, cols, 1.0, c0, c1);
+}
+
+/*
+ * The filter gradient of a depthwise convolution with channel multiplier 1 (x [batch, h, w,
+ * ch], dy [batch, oh, ow, ch], dw [kh, kw, ch], overwritten):
+ *   dw[p, q, c] = Σ x[n, oy·sh + p·dh − top, ox·sw + q·dwid − left, c] · dy[n, oy, ox, c]
+ * Per tap and output row, one run over the valid ox, sixteen channels at a time in registers.
+ */
+__attribute__((export_name("depthwise_filter_gradient")))
+void depthwise_filter_gradient(const float *x, const float *dy, float *dw, int batch, int h, int w, int ch, int oh, int ow, int kh, int kw, int sh,
+                               int sw, int dh, int dwid, int top, int left, int c0, int c1) {
+  for (int t = 0; t < kh * kw; ++t)
+    for (int c = c0; c < c1; ++c) dw[t * ch + c] = 0.0f;
+  const int xs = sw * ch;
+  for (int n = 0; n < batch; ++n) {
+    for (int oy = 0; oy < oh; ++oy) {
+      const float *dyRow = dy + (n * oh + oy) * ow * ch;
+      for (int p = 0; p < kh; ++p) {
+        const int iy = oy * sh + p * dh - top;
+        if (iy < 0 || iy >= h) continue;
+        const float *xRow = x + (n * h + iy) * w * ch;
+        for (int q = 0; q < kw; ++q) {
+          const int shift = q * dwid - left;
+          int ox0 = shift >= 0 ? 0 : (-shift + sw - 1) / sw;
+          int ox1 = (w - 1 - shift) < 0 ? 0 : (w - 1 - shift) / sw + 1;
+          if (ox1 > ow) ox1 = ow;
+          if (ox0 >= ox1) continue;
+          const float *xs0 = xRow + (ox0 * sw + shift) * ch, *g0 = dyRow + ox0 * ch;
+          float *d = dw + (p * kw + q) * ch;
+          int c = c0;
+          for (; c + 16 <= c1; c += 16) {
+            v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+            const float *xp = xs0 + c, *gp = g0 + c;
+            for (int ox = ox0; ox < ox1; ++ox) {
+              FMA(a0, wasm_v128_load(xp), wasm_v128_load(gp));
+              FMA(a1, wasm_v128_load(xp + 4), wasm_v128_load(gp + 4));
+              FMA(a2, wasm_v128_load(xp + 8), wasm_v128_load(gp + 8));
+              FMA(a3, wasm_v128_load(xp + 12), wasm_v128_load(gp + 12));
+              xp += xs; gp += ch;
+            }
+            wasm_v128_store(d + c, wasm_f32x4_add(wasm_v128_load(d + c), a0));
+            wasm_v128_store(d + c + 4, wasm_f32x4_add(wasm_v128_load(d + c + 4), a1));
+            wasm_v128_store(d + c + 8, wasm_f32x4_add(wasm_v128_load(d + c + 8), a2));
+            wasm_v128_store(d + c + 12, wasm_f32x4_add(wasm_v128_load(d + c + 12), a3));
+          }
+          for (; c < c1; ++c) {
+            float s = 0.0f;
+            const float *xp = xs0 + c, *gp = g0 + c;
+            for (int ox = ox0; ox < ox1; ++ox, xp += xs, gp += ch) s += *xp * *gp;
+            d[c] += s;
+          }
+        }
+      }
+    }
+  }
+}

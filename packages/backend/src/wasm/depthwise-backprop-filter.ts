@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { asTensor, convGeometry, type FilterGradientAttributes } from '../conv/conv-geometry';
 import { batchChunks, sumOverChunks } from './batch-chunks';
 import { checkGradientShape, firstTaps, gradientCorrelation, type GradientCorrelation } from './gradient-correlation';
+import type { WasmHeapBackend } from './fast-transpose';
+import { heapAddress, nativeKernels } from './native/native-kernels';
 
 /** Floats XNNPACK packs per filter tap and channel when a depthwise kernel has no direct micro-kernel (outputs per channel rounded up to 8). */
 const PACKED_OUTPUTS = 8;
@@ -28,13 +30,21 @@ const CACHE_BYTES = 16 * 2 ** 20;
  * such a large filter and packs it with 8 outputs per channel; chunks of a few images keep that
  * copy cache-sized and the memory bounded (see {@link batchChunks}).
  */
-export function depthwiseBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+export function depthwiseBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const attrs = args.attrs as unknown as FilterGradientAttributes;
   const x = asTensor<tf.Rank.R4>(args.inputs.x as tf.TensorInfo);
   const dy = asTensor<tf.Rank.R4>(args.inputs.dy as tf.TensorInfo);
   const [kh, kw, channels, multiplier] = attrs.filterShape;
   const info = convGeometry(x.shape, attrs.filterShape, attrs, true);
   checkGradientShape(tf.DepthwiseConv2dNativeBackpropFilter, dy.shape, info);
+  const native = multiplier === 1 && x.dtype === 'float32' && dy.dtype === 'float32' ? nativeKernels(args.backend) : undefined;
+  if (native !== undefined) {
+    // Per tap and output row, one run of x·dy over the valid pixels, channels in registers:
+    // no transposes and no XNNPACK convolution with dy packed as its filter.
+    const out = (args.backend as unknown as WasmHeapBackend).makeOutput([...attrs.filterShape], 'float32');
+    native.depthwiseFilterGradient({ x: heapAddress(args.backend, x), dy: heapAddress(args.backend, dy), dw: heapAddress(args.backend, out), info });
+    return out;
+  }
   const correlation = gradientCorrelation(info);
   const [batch, height, width] = x.shape;
   const xImage = height * width * channels;

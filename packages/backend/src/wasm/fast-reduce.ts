@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { util } from '@tensorflow/tfjs-core';
 import type { WasmHeapBackend } from './fast-transpose';
+import { heapAddress, nativeKernels } from './native/native-kernels';
 
 /**
  * `Sum` and `Mean` for wasm over leading axes (batch-norm statistics and their gradients:
@@ -25,6 +26,12 @@ export function makeFastReduction(kind: 'sum' | 'mean', original: tf.KernelFunc)
     const outShape = keepDims ? x.shape.map((d, a) => (reduced.has(a) ? 1 : d)) : x.shape.filter((_, a) => !reduced.has(a));
     const backend = args.backend as unknown as WasmHeapBackend;
     const out = backend.makeOutput(outShape, 'float32');
+    const native = nativeKernels(args.backend as tf.KernelBackend);
+    if (native !== undefined) {
+      const kernelBackend = args.backend as tf.KernelBackend;
+      native.columnSums({ x: heapAddress(kernelBackend, x), out: heapAddress(kernelBackend, out), rows, cols: columns, divisor: kind === 'mean' ? rows : 1 });
+      return out;
+    }
     // Views after makeOutput: growing the heap detaches views taken before.
     const target = backend.typedArrayFromHeap(out) as Float32Array;
     const source = backend.typedArrayFromHeap(x) as Float32Array;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { WasmHeapBackend } from './fast-transpose';
+import { heapAddress, nativeKernels } from './native/native-kernels';
 
 /** Kernels of this package (wasm only) behind the PReLU gradient below. */
 export const PRELU_INPUT_GRADIENT = 'ArcfacePreluInputGradient';
@@ -64,6 +65,21 @@ function heapViews(args: KernelArgs, outShape: number[]) {
  * activations' signs are random, and a branch per element mispredicted half the time
  * (~10 against ~3.5 ns per element).
  */
+/**
+ * The output and the heap addresses for the native kernels, or undefined where they do not
+ * run or the slopes are too few to fill a vector (a single shared slope: the loops below).
+ */
+function onNative(args: KernelArgs, outShape: number[]) {
+  const backend = args.backend as tf.KernelBackend;
+  const { x, alpha, dy } = args.inputs as { x: tf.TensorInfo; alpha: tf.TensorInfo; dy: tf.TensorInfo };
+  const channels = channelsOf(x.shape, alpha.shape) as number;
+  const kernels = channels >= 4 ? nativeKernels(backend) : undefined;
+  if (kernels === undefined) return undefined;
+  const out = (args.backend as WasmHeapBackend).makeOutput(outShape, 'float32');
+  const addresses = { x: heapAddress(backend, x), alpha: heapAddress(backend, alpha), dy: heapAddress(backend, dy), out: heapAddress(backend, out) };
+  return { kernels, out, addresses, channels, rows: tf.util.sizeFromShape(x.shape) / channels };
+}
+
 function positive(bits: number): number {
   return ((((bits - 1) | 0) >>> 31) ^ 1) & (~bits >>> 31);
 }
@@ -71,6 +87,11 @@ function positive(bits: number): number {
 /** ∂x, x's shape: dy times a slope looked up per channel, [α_c, 1][x > 0] (exact: α·dy rounds once, as tfjs' multiply). */
 export function preluInputGradient(args: KernelArgs): tf.TensorInfo {
   const { x: xInfo } = args.inputs as { x: tf.TensorInfo };
+  const native = onNative(args, xInfo.shape.slice());
+  if (native !== undefined) {
+    native.kernels.preluInputGradient({ ...native.addresses, out: native.addresses.out, cols: native.channels, rows: native.rows });
+    return native.out;
+  }
   const { out, channels, target, x, alpha, dy } = heapViews(args, xInfo.shape.slice());
   const bits = new Int32Array(x.buffer, x.byteOffset, x.length);
   const slopes = new Float64Array(2 * channels);
@@ -90,6 +111,11 @@ export function preluInputGradient(args: KernelArgs): tf.TensorInfo {
 /** ∂α, α's shape, summed in float64. */
 export function preluSlopeGradient(args: KernelArgs): tf.TensorInfo {
   const { alpha: alphaInfo } = args.inputs as { alpha: tf.TensorInfo };
+  const native = onNative(args, alphaInfo.shape.slice());
+  if (native !== undefined) {
+    native.kernels.preluSlopeGradient({ ...native.addresses, cols: native.channels, rows: native.rows });
+    return native.out;
+  }
   const { out, channels, target, x, dy } = heapViews(args, alphaInfo.shape.slice());
   const sums = new Float64Array(channels);
   for (let base = 0; base < x.length; base += channels) {

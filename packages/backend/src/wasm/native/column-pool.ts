@@ -113,7 +113,8 @@ export class ColumnPool {
   }
 
   /**
-   * Runs kernel `index` with `args` followed by a column range, over [0, columns) split among
+   * Runs kernel `index` with `args` (addresses and sizes: they reach workers as Int32)
+   * followed by a column range, over [0, columns) split among
    * the ready threads (`parallel` false: all on the caller, for work too small to be worth a
    * wake-up). Workers still starting are left out of this call.
    */

@@ -177,6 +177,88 @@ for (const shared of [false, true]) {
       );
     });
 
+    it('depthwise_filter_gradient equals the direct sum over random geometries', () => {
+      fc.assert(
+        fc.property(
+          fc.record({
+            batch: fc.integer({ min: 1, max: 3 }),
+            h: fc.integer({ min: 1, max: 12 }),
+            w: fc.integer({ min: 1, max: 12 }),
+            ch: fc.integer({ min: 1, max: 40 }),
+            k: fc.integer({ min: 1, max: 4 }),
+            stride: fc.integer({ min: 1, max: 3 }),
+            dilation: fc.integer({ min: 1, max: 2 }),
+            pad: fc.constantFrom('same', 'valid'),
+            seed: fc.integer({ min: 1, max: 2 ** 30 }),
+          }),
+          (g) => {
+            if (g.stride > 1 && g.dilation > 1) return; // tfjs refuses both
+            const info = tf.backend_util.computeConv2DInfo([g.batch, g.h, g.w, g.ch], [g.k, g.k, g.ch, 1], g.stride, g.dilation, g.pad as 'same', undefined, true);
+            if (info.outHeight <= 0 || info.outWidth <= 0) return;
+            const alloc = allocator(memory);
+            const x = random(g.seed, g.batch * g.h * g.w * g.ch);
+            const dy = random(g.seed + 1, g.batch * info.outHeight * info.outWidth * g.ch);
+            const expected = new Float64Array(g.k * g.k * g.ch);
+            for (let n = 0; n < g.batch; n++)
+              for (let oy = 0; oy < info.outHeight; oy++)
+                for (let ox = 0; ox < info.outWidth; ox++)
+                  for (let p = 0; p < g.k; p++)
+                    for (let q = 0; q < g.k; q++) {
+                      const iy = oy * g.stride + p * g.dilation - info.padInfo.top;
+                      const ix = ox * g.stride + q * g.dilation - info.padInfo.left;
+                      if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                      for (let c = 0; c < g.ch; c++)
+                        expected[(p * g.k + q) * g.ch + c]! +=
+                          Math.fround(x[((n * g.h + iy) * g.w + ix) * g.ch + c]!) * Math.fround(dy[((n * info.outHeight + oy) * info.outWidth + ox) * g.ch + c]!);
+                    }
+            const [X, DY] = [alloc(x), alloc(dy)];
+            const DW = alloc(new Float64Array(expected.length).fill(-777));
+            kernels.depthwiseFilterGradient({ x: X.address, dy: DY.address, dw: DW.address, info });
+            expectClose(DW.view, expected, g.batch * info.outHeight * info.outWidth, JSON.stringify(g));
+          },
+        ),
+        { numRuns: 60, seed: 5 },
+      );
+    });
+
+    it('channel passes (affine, PReLU gradients, column sums and means) equal float64 loops', () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 2 ** 30 }), (rows, cols, seed) => {
+          const alloc = allocator(memory);
+          const x = random(seed, rows * cols).map((v, i) => (i % 7 === 0 ? 0 : Math.fround(v))); // zeros: the x > 0 edge
+          const dy = random(seed + 1, rows * cols).map(Math.fround);
+          const perChannel = random(seed + 2, cols).map(Math.fround);
+          const shift = random(seed + 3, cols).map(Math.fround);
+          const [X, DY, P, S] = [alloc(x), alloc(dy), alloc(perChannel), alloc(shift)];
+          const out = alloc(new Float64Array(rows * cols).fill(99));
+          const sums = alloc(new Float64Array(cols).fill(99));
+          const at = (r: number, c: number) => r * cols + c;
+
+          kernels.channelAffine({ x: X.address, k: P.address, shift: S.address, out: out.address, rows, cols });
+          expectClose(out.view, Array.from({ length: rows * cols }, (_, i) => x[i]! * perChannel[i % cols]! + shift[i % cols]!), 1, 'affine');
+
+          kernels.preluInputGradient({ x: X.address, alpha: P.address, dy: DY.address, out: out.address, rows, cols });
+          expectClose(out.view, Array.from({ length: rows * cols }, (_, i) => (x[i]! > 0 ? dy[i]! : dy[i]! * perChannel[i % cols]!)), 1, 'prelu dx');
+
+          const columnSum = (f: (r: number, c: number) => number) =>
+            Array.from({ length: cols }, (_, c) => {
+              let s = 0;
+              for (let r = 0; r < rows; r++) s += f(r, c);
+              return s;
+            });
+          kernels.preluSlopeGradient({ x: X.address, dy: DY.address, out: sums.address, rows, cols });
+          expectClose(sums.view, columnSum((r, c) => Math.min(x[at(r, c)]!, 0) * dy[at(r, c)]!), 1, 'prelu dalpha');
+
+          kernels.columnSums({ x: X.address, out: sums.address, rows, cols, divisor: 1 });
+          expectClose(sums.view, columnSum((r, c) => x[at(r, c)]!), 1, 'sum');
+          kernels.columnSums({ x: X.address, out: sums.address, rows, cols, divisor: rows });
+          expectClose(sums.view, columnSum((r, c) => x[at(r, c)]! / rows), 1, 'mean');
+        }),
+        // The first example is large enough to be split among threads.
+        { numRuns: 60, seed: 7, examples: [[2000, 67, 1]] },
+      );
+    });
+
     it('an operand outside the memory is an error, not a hang', () => {
       const beyond = memory.buffer.byteLength + 4096;
       expect(() => kernels.gemm({ m: 64, n: 64, k: 64, a: 64, ars: 64, acs: 1, b: 64, ldb: 64, c: beyond, ldc: 64, accumulate: false })).toThrow();

@@ -17,6 +17,16 @@ export interface NativeKernels {
   gemm(call: GemmCall): void;
   /** The filter gradient of an NHWC convolution, written to dw [kh, kw, cin, cout]. */
   conv2dFilterGradient(call: FilterGradientCall): void;
+  /** The filter gradient of an NHWC depthwise convolution with channel multiplier 1, dw [kh, kw, ch]. */
+  depthwiseFilterGradient(call: FilterGradientCall): void;
+  /** out[r, c] = x[r, c]·k[c] + shift[c] over [rows, cols]. */
+  channelAffine(call: { x: number; k: number; shift: number; out: number; rows: number; cols: number }): void;
+  /** out[r, c] = x[r, c] > 0 ? dy[r, c] : dy[r, c]·alpha[c]. */
+  preluInputGradient(call: { x: number; alpha: number; dy: number; out: number; rows: number; cols: number }): void;
+  /** out[c] = Σ_r min(x[r, c], 0)·dy[r, c], summed in float64. */
+  preluSlopeGradient(call: { x: number; dy: number; out: number; rows: number; cols: number }): void;
+  /** out[c] = Σ_r x[r, c] / divisor (an integer: 1 for a sum, rows for a mean), summed in float64. */
+  columnSums(call: { x: number; out: number; rows: number; cols: number; divisor: number }): void;
 }
 
 export interface GemmCall {
@@ -40,12 +50,27 @@ export interface FilterGradientCall {
   info: tf.backend_util.Conv2DInfo;
 }
 
-const NAMES = ['gemm', 'conv2d_filter_gradient'] as const;
+const NAMES = [
+  'gemm',
+  'conv2d_filter_gradient',
+  'depthwise_filter_gradient',
+  'channel_affine',
+  'prelu_input_gradient',
+  'prelu_slope_gradient',
+  'column_sums',
+] as const;
 
-/** Multiply-adds below which a call stays on one thread (waking a worker costs ~50 µs). */
+/** Multiply-adds below which a product stays on one thread (waking a worker costs ~50 µs). */
 const PARALLEL_WORK = 2 ** 18;
-const GEMM = 0;
-const FILTER_GRADIENT = 1;
+/** Values below which a pass over a tensor stays on one thread. */
+const PARALLEL_VALUES = 2 ** 16;
+const GEMM = NAMES.indexOf('gemm');
+const FILTER_GRADIENT = NAMES.indexOf('conv2d_filter_gradient');
+const DEPTHWISE_FILTER_GRADIENT = NAMES.indexOf('depthwise_filter_gradient');
+const CHANNEL_AFFINE = NAMES.indexOf('channel_affine');
+const PRELU_INPUT_GRADIENT = NAMES.indexOf('prelu_input_gradient');
+const PRELU_SLOPE_GRADIENT = NAMES.indexOf('prelu_slope_gradient');
+const COLUMN_SUMS = NAMES.indexOf('column_sums');
 
 interface EmscriptenModule {
   wasmMemory?: WebAssembly.Memory;
@@ -149,29 +174,50 @@ function instantiate(memory: WebAssembly.Memory, threads: number): NativeKernels
       pool.run(GEMM, args, call.n, call.m * call.n * call.k >= PARALLEL_WORK);
     },
     conv2dFilterGradient({ x, dy, dw, info }) {
-      const args = [
-        x,
-        dy,
-        dw,
-        info.batchSize,
-        info.inHeight,
-        info.inWidth,
-        info.inChannels,
-        info.outHeight,
-        info.outWidth,
-        info.outChannels,
-        info.filterHeight,
-        info.filterWidth,
-        info.strideHeight,
-        info.strideWidth,
-        info.dilationHeight,
-        info.dilationWidth,
-        info.padInfo.top,
-        info.padInfo.left,
-      ];
-      pool.run(FILTER_GRADIENT, args, info.outChannels);
+      pool.run(FILTER_GRADIENT, [x, dy, dw, ...geometry(info)], info.outChannels);
+    },
+    depthwiseFilterGradient({ x, dy, dw, info }) {
+      const g = geometry(info);
+      g.splice(6, 1); // no output-channel count: one output per channel (multiplier 1)
+      pool.run(DEPTHWISE_FILTER_GRADIENT, [x, dy, dw, ...g], info.inChannels);
+    },
+    channelAffine({ x, k, shift, out, rows, cols }) {
+      pool.run(CHANNEL_AFFINE, [x, k, shift, out, rows, cols], cols, rows * cols >= PARALLEL_VALUES);
+    },
+    preluInputGradient({ x, alpha, dy, out, rows, cols }) {
+      pool.run(PRELU_INPUT_GRADIENT, [x, alpha, dy, out, rows, cols], cols, rows * cols >= PARALLEL_VALUES);
+    },
+    preluSlopeGradient({ x, dy, out, rows, cols }) {
+      pool.run(PRELU_SLOPE_GRADIENT, [x, dy, out, rows, cols], cols, rows * cols >= PARALLEL_VALUES);
+    },
+    columnSums({ x, out, rows, cols, divisor }) {
+      pool.run(COLUMN_SUMS, [x, out, rows, cols, divisor], cols, rows * cols >= PARALLEL_VALUES);
     },
   };
+}
+
+/**
+ * A convolution's geometry in the kernels' argument order: batch, h, w, cin, oh, ow, cout, kh,
+ * kw, strides, dilations, top and left padding.
+ */
+function geometry(info: tf.backend_util.Conv2DInfo): number[] {
+  return [
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.outChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  ];
 }
 
 /** The byte offset of a tensor's data on the wasm heap. */
