@@ -23,7 +23,7 @@ const COLUMN_ALIGNMENT = 8;
 
 // Runs in each worker (CommonJS, `eval: true`): no file to locate, whatever bundles this package.
 const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
+const { workerData } = require('worker_threads');
 const { module, memory, control, names } = workerData;
 const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const functions = names.map((name) => kernels[name]);
@@ -171,7 +171,8 @@ function workerThreads(): WorkerThreadsModule | undefined {
   const getBuiltin = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process?.getBuiltinModule;
   if (typeof getBuiltin !== 'function') return undefined;
   try {
-    return getBuiltin('node:worker_threads') as WorkerThreadsModule;
+    // No 'node:' prefix: the name must not look like an import to browser bundlers and checks.
+    return getBuiltin('worker_threads') as WorkerThreadsModule;
   } catch {
     return undefined;
   }
