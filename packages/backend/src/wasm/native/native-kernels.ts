@@ -25,6 +25,8 @@ export interface NativeKernels {
   preluInputGradient(call: { x: number; alpha: number; dy: number; out: number; rows: number; cols: number }): void;
   /** out[c] = Σ_r min(x[r, c], 0)·dy[r, c], summed in float64. */
   preluSlopeGradient(call: { x: number; dy: number; out: number; rows: number; cols: number }): void;
+  /** out[r, c] = x[r, c]·s[r] over [rows, cols]. */
+  rowScale(call: { x: number; s: number; out: number; rows: number; cols: number }): void;
   /** out[c] = Σ_r x[r, c] / divisor (an integer: 1 for a sum, rows for a mean), summed in float64. */
   columnSums(call: { x: number; out: number; rows: number; cols: number; divisor: number }): void;
 }
@@ -58,6 +60,7 @@ const NAMES = [
   'prelu_input_gradient',
   'prelu_slope_gradient',
   'column_sums',
+  'row_scale',
 ] as const;
 
 /** Multiply-adds below which a product stays on one thread (waking a worker costs ~50 µs). */
@@ -71,6 +74,7 @@ const CHANNEL_AFFINE = NAMES.indexOf('channel_affine');
 const PRELU_INPUT_GRADIENT = NAMES.indexOf('prelu_input_gradient');
 const PRELU_SLOPE_GRADIENT = NAMES.indexOf('prelu_slope_gradient');
 const COLUMN_SUMS = NAMES.indexOf('column_sums');
+const ROW_SCALE = NAMES.indexOf('row_scale');
 
 interface EmscriptenModule {
   wasmMemory?: WebAssembly.Memory;
@@ -189,6 +193,9 @@ function instantiate(memory: WebAssembly.Memory, threads: number): NativeKernels
     },
     preluSlopeGradient({ x, dy, out, rows, cols }) {
       pool.run(PRELU_SLOPE_GRADIENT, [x, dy, out, rows, cols], cols, rows * cols >= PARALLEL_VALUES);
+    },
+    rowScale({ x, s, out, rows, cols }) {
+      pool.run(ROW_SCALE, [x, s, out, rows, cols], cols, rows * cols >= PARALLEL_VALUES);
     },
     columnSums({ x, out, rows, cols, divisor }) {
       pool.run(COLUMN_SUMS, [x, out, rows, cols, divisor], cols, rows * cols >= PARALLEL_VALUES);
