@@ -13,8 +13,9 @@
  * Build: `pnpm --filter @arcface/backend build:native` (clang with the wasm32 target). No
  * stack, no data segments, no imports but the memory: the module writes only where told.
  *
- * Every exported function takes, last, a range [from, to) of its output's columns and
- * computes those alone, so that threads sharing the memory can each take a block of columns.
+ * Every exported function takes, last, a range [from, to) of its output's columns (of its
+ * rows, for the element-wise passes) and computes those alone, so that threads sharing the
+ * memory can each take a block.
  */
 #include <wasm_simd128.h>
 
@@ -166,46 +167,35 @@ void conv2d_filter_gradient(const float *x, const float *dy, float *dw, int batc
  * each with an activation-sized temporary, or that JavaScript loops make at 3–5 ns a value.
  */
 
-/* out[r, c] = x[r, c]·k[c] + shift[c]: batch norm with its statistics folded into k and shift. */
+/* out[r, c] = x[r, c]·k[c] + shift[c] for rows [r0, r1): batch norm with its statistics folded
+ * into k and shift. Element-wise passes split their rows among threads: each thread then
+ * streams one contiguous block (split by columns, two threads streamed half-rows at 6 GB/s). */
 __attribute__((export_name("channel_affine")))
-void channel_affine(const float *x, const float *k, const float *shift, float *out, int rows, int cols, int c0, int c1) {
-  for (int r = 0; r < rows; ++r) {
+void channel_affine(const float *x, const float *k, const float *shift, float *out, int cols, int r0, int r1) {
+  for (int r = r0; r < r1; ++r) {
     const float *xr = x + r * cols;
     float *o = out + r * cols;
-    int c = c0;
-    for (; c + 4 <= c1; c += 4)
+    int c = 0;
+    for (; c + 4 <= cols; c += 4)
       wasm_v128_store(o + c, wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(xr + c), wasm_v128_load(k + c)), wasm_v128_load(shift + c)));
-    for (; c < c1; ++c) o[c] = xr[c] * k[c] + shift[c];
+    for (; c < cols; ++c) o[c] = xr[c] * k[c] + shift[c];
   }
 }
 
-/* out[r, c] = x[r, c]·s[r]: a row scaled by its own factor (x·(1/‖x‖) in the margin head).
- * tfjs' wasm Multiply broadcasts an [R, 1] operand element by element (~20 ns a value). */
-__attribute__((export_name("row_scale")))
-void row_scale(const float *x, const float *s, float *out, int rows, int cols, int c0, int c1) {
-  for (int r = 0; r < rows; ++r) {
-    const float *xr = x + r * cols;
-    float *o = out + r * cols;
-    const v128_t f = wasm_f32x4_splat(s[r]);
-    int c = c0;
-    for (; c + 4 <= c1; c += 4) wasm_v128_store(o + c, wasm_f32x4_mul(wasm_v128_load(xr + c), f));
-    for (; c < c1; ++c) o[c] = xr[c] * s[r];
-  }
-}
-
-/* ∂L/∂x of PReLU: dy where x > 0, else dy·alpha[c] (tfjs' formula: where(x > 0, dy, dy·alpha)). */
+/* ∂L/∂x of PReLU for rows [r0, r1): dy where x > 0, else dy·alpha[c] (tfjs' formula:
+ * where(x > 0, dy, dy·alpha)). */
 __attribute__((export_name("prelu_input_gradient")))
-void prelu_input_gradient(const float *x, const float *alpha, const float *dy, float *out, int rows, int cols, int c0, int c1) {
+void prelu_input_gradient(const float *x, const float *alpha, const float *dy, float *out, int cols, int r0, int r1) {
   const v128_t zero = wasm_f32x4_splat(0.0f), one = wasm_f32x4_splat(1.0f);
-  for (int r = 0; r < rows; ++r) {
+  for (int r = r0; r < r1; ++r) {
     const float *xr = x + r * cols, *g = dy + r * cols;
     float *o = out + r * cols;
-    int c = c0;
-    for (; c + 4 <= c1; c += 4) {
+    int c = 0;
+    for (; c + 4 <= cols; c += 4) {
       const v128_t slope = wasm_v128_bitselect(one, wasm_v128_load(alpha + c), wasm_f32x4_gt(wasm_v128_load(xr + c), zero));
       wasm_v128_store(o + c, wasm_f32x4_mul(wasm_v128_load(g + c), slope));
     }
-    for (; c < c1; ++c) o[c] = xr[c] > 0.0f ? g[c] : g[c] * alpha[c];
+    for (; c < cols; ++c) o[c] = xr[c] > 0.0f ? g[c] : g[c] * alpha[c];
   }
 }
 

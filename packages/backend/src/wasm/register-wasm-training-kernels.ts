@@ -9,7 +9,6 @@ import { makeFastBatchMatMul, makeFastFusedMatMul } from './fast-mat-mul';
 import { makeFastTranspose } from './fast-transpose';
 import { makeFastReduction } from './fast-reduce';
 import { makeFastSlice } from './fast-slice';
-import { makeFastMultiply } from './fast-multiply';
 import { PRELU_INPUT_GRADIENT, PRELU_SLOPE_GRADIENT, preluGradient, preluInputGradient, preluSlopeGradient } from './prelu-gradient';
 
 export interface WasmTrainingKernelOptions {
@@ -18,8 +17,8 @@ export interface WasmTrainingKernelOptions {
    * `Conv2DBackpropInput` (a scalar loop), `BatchMatMul` / `_FusedMatMul` with a
    * transposed operand or a batch, `FusedBatchNorm` (a scalar loop), `Transpose` (an
    * untiled loop), `Slice` (which copies its whole input out of the heap), `Sum` / `Mean`
-   * over outer axes (which transpose first), `Multiply` by a per-row factor (broadcast
-   * value by value), and PReLU's gradient (seven kernels). Default true.
+   * over outer axes (which transpose first), and PReLU's gradient (seven kernels). Default
+   * true.
    */
   readonly replaceSlowKernels?: boolean;
 }
@@ -95,7 +94,6 @@ export function registerWasmTrainingKernels(options: WasmTrainingKernelOptions =
     wrapStock(tf.Slice, makeFastSlice);
     wrapStock(tf.Sum, (stock) => makeFastReduction('sum', stock));
     wrapStock(tf.Mean, (stock) => makeFastReduction('mean', stock));
-    wrapStock(tf.Multiply, makeFastMultiply);
   }
 
   const previous = new Map<string, tf.KernelConfig | undefined>();

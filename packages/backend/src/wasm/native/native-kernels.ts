@@ -25,8 +25,6 @@ export interface NativeKernels {
   preluInputGradient(call: { x: number; alpha: number; dy: number; out: number; rows: number; cols: number }): void;
   /** out[c] = Σ_r min(x[r, c], 0)·dy[r, c], summed in float64. */
   preluSlopeGradient(call: { x: number; dy: number; out: number; rows: number; cols: number }): void;
-  /** out[r, c] = x[r, c]·s[r] over [rows, cols]. */
-  rowScale(call: { x: number; s: number; out: number; rows: number; cols: number }): void;
   /** out[c] = Σ_r x[r, c] / divisor (an integer: 1 for a sum, rows for a mean), summed in float64. */
   columnSums(call: { x: number; out: number; rows: number; cols: number; divisor: number }): void;
 }
@@ -60,7 +58,6 @@ const NAMES = [
   'prelu_input_gradient',
   'prelu_slope_gradient',
   'column_sums',
-  'row_scale',
 ] as const;
 
 /** Multiply-adds below which a product stays on one thread (waking a worker costs ~50 µs). */
@@ -74,7 +71,6 @@ const CHANNEL_AFFINE = NAMES.indexOf('channel_affine');
 const PRELU_INPUT_GRADIENT = NAMES.indexOf('prelu_input_gradient');
 const PRELU_SLOPE_GRADIENT = NAMES.indexOf('prelu_slope_gradient');
 const COLUMN_SUMS = NAMES.indexOf('column_sums');
-const ROW_SCALE = NAMES.indexOf('row_scale');
 
 interface EmscriptenModule {
   wasmMemory?: WebAssembly.Memory;
@@ -186,16 +182,13 @@ function instantiate(memory: WebAssembly.Memory, threads: number): NativeKernels
       pool.run(DEPTHWISE_FILTER_GRADIENT, [x, dy, dw, ...g], info.inChannels);
     },
     channelAffine({ x, k, shift, out, rows, cols }) {
-      pool.run(CHANNEL_AFFINE, [x, k, shift, out, rows, cols], cols, rows * cols >= PARALLEL_VALUES);
+      pool.run(CHANNEL_AFFINE, [x, k, shift, out, cols], rows, rows * cols >= PARALLEL_VALUES);
     },
     preluInputGradient({ x, alpha, dy, out, rows, cols }) {
-      pool.run(PRELU_INPUT_GRADIENT, [x, alpha, dy, out, rows, cols], cols, rows * cols >= PARALLEL_VALUES);
+      pool.run(PRELU_INPUT_GRADIENT, [x, alpha, dy, out, cols], rows, rows * cols >= PARALLEL_VALUES);
     },
     preluSlopeGradient({ x, dy, out, rows, cols }) {
       pool.run(PRELU_SLOPE_GRADIENT, [x, dy, out, rows, cols], cols, rows * cols >= PARALLEL_VALUES);
-    },
-    rowScale({ x, s, out, rows, cols }) {
-      pool.run(ROW_SCALE, [x, s, out, rows, cols], cols, rows * cols >= PARALLEL_VALUES);
     },
     columnSums({ x, out, rows, cols, divisor }) {
       pool.run(COLUMN_SUMS, [x, out, rows, cols, divisor], cols, rows * cols >= PARALLEL_VALUES);
