@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { expect, it } from 'vitest';
-import { describeEachBackend, expectNoLeak } from '@arcface/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerWasmTrainingKernels, type WasmTrainingKernels } from '@arcface/backend';
+import { describeEachBackend, expectNoLeak, registerTestBackends, useBackend } from '@arcface/testing';
 import { LeanBatchNormalization, leanBatchNormalization, type BatchNormalizationArgs } from './batch-norm';
 import { loadBackbone, saveBackbone } from './io/save-load';
 import { createBackbone } from './registry';
@@ -314,5 +315,38 @@ describeEachBackend('LeanBatchNormalization', (backend) => {
     expect(Array.from(await outputs[2]!.data())).toEqual(Array.from(await outputs[0]!.data()));
     tf.dispose([x, ...outputs]);
     for (const m of [model, stock, loaded]) m.dispose();
+  });
+});
+
+describe('LeanBatchNormalization on wasm with the fused backward of @arcface/backend', () => {
+  let kernels: WasmTrainingKernels;
+  beforeAll(async () => {
+    await registerTestBackends();
+    kernels = registerWasmTrainingKernels();
+    await useBackend('wasm');
+  });
+  afterAll(async () => {
+    kernels.unregister();
+    await useBackend('cpu');
+  });
+
+  it('registers the kernel the lean layer looks for', () => {
+    expect(tf.getKernel('ArcfaceBatchNormGradient', 'wasm')).toBeDefined();
+  });
+
+  it('gradients for x, γ, β equal the stock layer’s (rank 2 and 4, a zero-variance channel)', async () => {
+    for (const [k, shape] of [...SHAPES, [4, 9, 9, 20]].entries()) {
+      const channels = shape[shape.length - 1]!;
+      const x = input(shape, 40 + k, channels > 1 ? 1 : undefined);
+      const w = input(shape, 50 + k);
+      const { stock, lean } = pair(shape, 60 + k);
+      const want = trainingGradients(stock, x, w);
+      const got = trainingGradients(lean, x, w);
+      for (const name of ['x', 'gamma', 'beta']) {
+        expect(await relativeError(got.grads[name]!, want.grads[name]!), `∂${name} ${shape}`).toBeLessThan(1e-5);
+      }
+      tf.dispose([x, w, want.y, got.y, ...Object.values(want.grads), ...Object.values(got.grads)]);
+      release(stock, lean);
+    }
   });
 });

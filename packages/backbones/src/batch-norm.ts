@@ -158,6 +158,17 @@ function normalize(
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, mu, v, g] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
+        if (channelsLast(axes, xs.rank) && tf.getKernel(BATCH_NORM_GRADIENT, tf.getBackend()) !== undefined) {
+          // The backend's fused backward (@arcface/backend on wasm: two passes over the heap).
+          const [dx, dGamma, dBeta] = tf.engine().runKernel(
+            BATCH_NORM_GRADIENT,
+            { x: xs, mean: mu, variance: v, dy, ...(g ? { scale: g } : {}) },
+            { varianceEpsilon: epsilon },
+          ) as tf.Tensor[];
+          const outputs = [dx as tf.Tensor, ...(g ? [dGamma as tf.Tensor] : []), ...(beta ? [dBeta as tf.Tensor] : [])];
+          tf.dispose([dGamma, dBeta].filter((t) => !outputs.includes(t as tf.Tensor)) as tf.Tensor[]);
+          return outputs;
+        }
         return tf.tidy(() => {
           const xHat = tf.batchNorm(xs, mu, v, undefined, undefined, epsilon);
           const dyXHat = tf.mul(dy, xHat);
@@ -177,6 +188,18 @@ function normalize(
     };
   });
   return op(...inputs);
+}
+
+/**
+ * The kernel a backend may register to compute this op's whole backward pass for
+ * channels-last x: inputs x, mean, variance, dy and optionally scale; attribute
+ * varianceEpsilon; outputs [∂x, ∂γ, ∂β] (`@arcface/backend` registers it for wasm).
+ */
+const BATCH_NORM_GRADIENT = 'ArcfaceBatchNormGradient';
+
+/** Whether the statistics run over every axis but the last. */
+function channelsLast(axes: readonly number[], rank: number): boolean {
+  return axes.length === rank - 1 && axes.every((axis, i) => axis === i);
 }
 
 /** The stock layer's update, op for op: m ← m − (m − value)·(1 − momentum). */

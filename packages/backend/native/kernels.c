@@ -316,3 +316,61 @@ void depthwise_filter_gradient(const float *x, const float *dy, float *dw, int b
     }
   }
 }
+
+/*
+ * Batch norm's backward in two passes instead of about nine element-wise kernels:
+ *   sums (this pass): Σ_r dy[r, c] and Σ_r dy[r, c]·(x[r, c] − mean[c]), float64, into
+ *     sums[c] and sums[cols + c], eight columns at a time;
+ *   apply (the next): dx = dy·k + x·p + q with per-channel k, p, q from those sums.
+ */
+__attribute__((export_name("batch_norm_gradient_sums")))
+void batch_norm_gradient_sums(const float *x, const float *mean, const float *dy, float *sums, int rows, int cols, int c0, int c1) {
+  int c = c0;
+  for (; c + 8 <= c1; c += 8) {
+    v128_t d0 = wasm_f64x2_splat(0), d1 = d0, d2 = d0, d3 = d0, e0 = d0, e1 = d0, e2 = d0, e3 = d0;
+    const v128_t m0 = wasm_v128_load(mean + c), m1 = wasm_v128_load(mean + c + 4);
+    for (int r = 0; r < rows; ++r) {
+      const float *xr = x + r * cols + c, *g = dy + r * cols + c;
+      const v128_t g0 = wasm_v128_load(g), g1 = wasm_v128_load(g + 4);
+      ACCUMULATE64(d0, d1, g0);
+      ACCUMULATE64(d2, d3, g1);
+      ACCUMULATE64(e0, e1, wasm_f32x4_mul(g0, wasm_f32x4_sub(wasm_v128_load(xr), m0)));
+      ACCUMULATE64(e2, e3, wasm_f32x4_mul(g1, wasm_f32x4_sub(wasm_v128_load(xr + 4), m1)));
+    }
+    /* ACCUMULATE64 pairs lanes (0, 1) and (2, 3) */
+    sums[c] = (float)wasm_f64x2_extract_lane(d0, 0); sums[c + 1] = (float)wasm_f64x2_extract_lane(d0, 1);
+    sums[c + 2] = (float)wasm_f64x2_extract_lane(d1, 0); sums[c + 3] = (float)wasm_f64x2_extract_lane(d1, 1);
+    sums[c + 4] = (float)wasm_f64x2_extract_lane(d2, 0); sums[c + 5] = (float)wasm_f64x2_extract_lane(d2, 1);
+    sums[c + 6] = (float)wasm_f64x2_extract_lane(d3, 0); sums[c + 7] = (float)wasm_f64x2_extract_lane(d3, 1);
+    float *s = sums + cols + c;
+    s[0] = (float)wasm_f64x2_extract_lane(e0, 0); s[1] = (float)wasm_f64x2_extract_lane(e0, 1);
+    s[2] = (float)wasm_f64x2_extract_lane(e1, 0); s[3] = (float)wasm_f64x2_extract_lane(e1, 1);
+    s[4] = (float)wasm_f64x2_extract_lane(e2, 0); s[5] = (float)wasm_f64x2_extract_lane(e2, 1);
+    s[6] = (float)wasm_f64x2_extract_lane(e3, 0); s[7] = (float)wasm_f64x2_extract_lane(e3, 1);
+  }
+  for (; c < c1; ++c) {
+    double d = 0, e = 0;
+    for (int r = 0; r < rows; ++r) {
+      const float g = dy[r * cols + c];
+      d += g;
+      e += (double)(g * (x[r * cols + c] - mean[c]));
+    }
+    sums[c] = (float)d;
+    sums[cols + c] = (float)e;
+  }
+}
+
+/* dx[r, c] = dy[r, c]·k[c] + x[r, c]·p[c] + q[c] for rows [r0, r1). */
+__attribute__((export_name("batch_norm_gradient_apply")))
+void batch_norm_gradient_apply(const float *x, const float *dy, const float *k, const float *p, const float *q, float *dx, int cols, int r0, int r1) {
+  for (int r = r0; r < r1; ++r) {
+    const float *xr = x + r * cols, *g = dy + r * cols;
+    float *o = dx + r * cols;
+    int c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const v128_t v = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(g + c), wasm_v128_load(k + c)), wasm_f32x4_mul(wasm_v128_load(xr + c), wasm_v128_load(p + c)));
+      wasm_v128_store(o + c, wasm_f32x4_add(v, wasm_v128_load(q + c)));
+    }
+    for (; c < cols; ++c) o[c] = g[c] * k[c] + xr[c] * p[c] + q[c];
+  }
+}

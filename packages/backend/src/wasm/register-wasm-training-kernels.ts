@@ -5,6 +5,7 @@ import { conv2dBackpropInput } from './conv2d-backprop-input';
 import { depthwiseBackpropFilter } from './depthwise-backprop-filter';
 import { depthwiseBackpropInput } from './depthwise-backprop-input';
 import { batchNormAffine } from './batch-norm-affine';
+import { BATCH_NORM_GRADIENT, batchNormGradient } from './batch-norm-gradient';
 import { makeFastBatchMatMul, makeFastFusedMatMul } from './fast-mat-mul';
 import { makeFastTranspose } from './fast-transpose';
 import { makeFastReduction } from './fast-reduce';
@@ -17,8 +18,9 @@ export interface WasmTrainingKernelOptions {
    * `Conv2DBackpropInput` (a scalar loop), `BatchMatMul` / `_FusedMatMul` with a
    * transposed operand or a batch, `FusedBatchNorm` (a scalar loop), `Transpose` (an
    * untiled loop), `Slice` (which copies its whole input out of the heap), `Sum` / `Mean`
-   * over outer axes (which transpose first), and PReLU's gradient (seven kernels). Default
-   * true.
+   * over outer axes (which transpose first), PReLU's gradient (seven kernels), and add
+   * `ArcfaceBatchNormGradient` (batch norm's backward in two passes, used by
+   * `@arcface/backbones`). Default true.
    */
   readonly replaceSlowKernels?: boolean;
 }
@@ -94,6 +96,7 @@ export function registerWasmTrainingKernels(options: WasmTrainingKernelOptions =
     wrapStock(tf.Slice, makeFastSlice);
     wrapStock(tf.Sum, (stock) => makeFastReduction('sum', stock));
     wrapStock(tf.Mean, (stock) => makeFastReduction('mean', stock));
+    plan.push([BATCH_NORM_GRADIENT, batchNormGradient as unknown as tf.KernelFunc]);
   }
 
   const previous = new Map<string, tf.KernelConfig | undefined>();

@@ -25,6 +25,10 @@ export interface NativeKernels {
   preluInputGradient(call: { x: number; alpha: number; dy: number; out: number; rows: number; cols: number }): void;
   /** out[c] = Σ_r min(x[r, c], 0)·dy[r, c], summed in float64. */
   preluSlopeGradient(call: { x: number; dy: number; out: number; rows: number; cols: number }): void;
+  /** sums [2, cols]: Σ_r dy[r, c] and Σ_r dy[r, c]·(x[r, c] − mean[c]), summed in float64. */
+  batchNormGradientSums(call: { x: number; mean: number; dy: number; sums: number; rows: number; cols: number }): void;
+  /** dx[r, c] = dy[r, c]·k[c] + x[r, c]·p[c] + q[c]. */
+  batchNormGradientApply(call: { x: number; dy: number; k: number; p: number; q: number; dx: number; rows: number; cols: number }): void;
   /** out[c] = Σ_r x[r, c] / divisor (an integer: 1 for a sum, rows for a mean), summed in float64. */
   columnSums(call: { x: number; out: number; rows: number; cols: number; divisor: number }): void;
 }
@@ -58,6 +62,8 @@ const NAMES = [
   'prelu_input_gradient',
   'prelu_slope_gradient',
   'column_sums',
+  'batch_norm_gradient_sums',
+  'batch_norm_gradient_apply',
 ] as const;
 
 /** Multiply-adds below which a product stays on one thread (waking a worker costs ~50 µs). */
@@ -71,6 +77,8 @@ const CHANNEL_AFFINE = NAMES.indexOf('channel_affine');
 const PRELU_INPUT_GRADIENT = NAMES.indexOf('prelu_input_gradient');
 const PRELU_SLOPE_GRADIENT = NAMES.indexOf('prelu_slope_gradient');
 const COLUMN_SUMS = NAMES.indexOf('column_sums');
+const BATCH_NORM_GRADIENT_SUMS = NAMES.indexOf('batch_norm_gradient_sums');
+const BATCH_NORM_GRADIENT_APPLY = NAMES.indexOf('batch_norm_gradient_apply');
 
 interface EmscriptenModule {
   wasmMemory?: WebAssembly.Memory;
@@ -99,7 +107,10 @@ function state(): NativeState {
   return holder[STATE_KEY];
 }
 
-/** Threads the native kernels use on a shared (threaded-build) heap; set with the backend's own. */
+/**
+ * Threads the native kernels use on a shared (threaded-build) heap, set with the backend's own;
+ * it applies to heaps the kernels first meet afterwards.
+ */
 export function setNativeKernelThreads(threads: number): void {
   state().threads = Math.max(1, Math.floor(threads));
 }
@@ -121,7 +132,7 @@ function compiled(shared: boolean): WebAssembly.Module | undefined {
   if (!modules.has(shared)) {
     try {
       // Synchronous: kernels run synchronously. Browsers refuse synchronous compilation of large
-      // modules on the main thread; this one is ~6 KB, and a refusal only means XNNPACK paths.
+      // modules on the main thread; this one is ~12 KB, and a refusal only means XNNPACK paths.
       modules.set(shared, new WebAssembly.Module(decode(shared ? KERNELS_WASM_SHARED : KERNELS_WASM_PLAIN)));
     } catch {
       modules.set(shared, null);
@@ -189,6 +200,12 @@ function instantiate(memory: WebAssembly.Memory, threads: number): NativeKernels
     },
     preluSlopeGradient({ x, dy, out, rows, cols }) {
       pool.run(PRELU_SLOPE_GRADIENT, [x, dy, out, rows, cols], cols, rows * cols >= PARALLEL_VALUES);
+    },
+    batchNormGradientSums({ x, mean, dy, sums, rows, cols }) {
+      pool.run(BATCH_NORM_GRADIENT_SUMS, [x, mean, dy, sums, rows, cols], cols, rows * cols >= PARALLEL_VALUES);
+    },
+    batchNormGradientApply({ x, dy, k, p, q, dx, rows, cols }) {
+      pool.run(BATCH_NORM_GRADIENT_APPLY, [x, dy, k, p, q, dx, cols], rows, rows * cols >= PARALLEL_VALUES);
     },
     columnSums({ x, out, rows, cols, divisor }) {
       pool.run(COLUMN_SUMS, [x, out, rows, cols, divisor], cols, rows * cols >= PARALLEL_VALUES);
