@@ -1,6 +1,6 @@
 /*
- * Matrix-product kernels for the wasm backend, compiled to a wasm module that imports the
- * backend's own memory, so they read and write tensors where they lie on its heap.
+ * Matrix-product and per-channel kernels for the wasm backend, compiled to a wasm module that
+ * imports the backend's own memory, so they read and write tensors where they lie on its heap.
  *
  * Why not XNNPACK (which the backend already has): its GEMM packs the right operand into
  * panels on every call (tfjs hands it fresh [K, N] data with the transposed-weights flag), at
@@ -26,6 +26,7 @@
 /* Floats of the left operand per block (64 KB): see product(). */
 #define A_BLOCK_FLOATS 16384
 
+/* acc += x·y as a multiply and an add: wasm SIMD has no fused multiply-add. */
 #define FMA(acc, x, y) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(x, y))
 
 /* c[0:4, 0:8] (+)= a[0:4, 0:kc] · b[0:kc, 0:8] */
