@@ -123,6 +123,18 @@ void gemm(int m, int k, const float *a, int ars, int acs, const float *b, int ld
 }
 
 /*
+ * One filter tap's run along an output row: the ox in [run_start, run_end) whose input column
+ * ox·sw + shift (shift = tap column·dilation − left padding) lies in [0, w). Shared by the
+ * regular and the depthwise filter gradients.
+ */
+static inline int run_start(int shift, int sw) { return shift >= 0 ? 0 : (-shift + sw - 1) / sw; }
+
+static inline int run_end(int shift, int sw, int w, int ow) {
+  const int end = (w - 1 - shift) < 0 ? 0 : (w - 1 - shift) / sw + 1;
+  return end > ow ? ow : end;
+}
+
+/*
  * The filter gradient of a 2-D convolution (NHWC input x [batch, h, w, cin], output gradient
  * dy [batch, oh, ow, cout], filter gradient dw [kh, kw, cin, cout], overwritten):
  *   dw[p, q, ci, co] = Σ x[n, oy·sh + p·dh − top, ox·sw + q·dw − left, ci] · dy[n, oy, ox, co]
@@ -149,11 +161,8 @@ void conv2d_filter_gradient(const float *x, const float *dy, float *dw, int batc
         if (iy < 0 || iy >= h) continue;
         const float *xRow = x + (n * h + iy) * w * cin;
         for (int q = 0; q < kw; ++q) {
-          /* ox with 0 ≤ ox·sw + q·dwid − left < w */
           const int shift = q * dwid - left;
-          int ox0 = shift >= 0 ? 0 : (-shift + sw - 1) / sw;
-          int ox1 = (w - 1 - shift) < 0 ? 0 : (w - 1 - shift) / sw + 1;
-          if (ox1 > ow) ox1 = ow;
+          const int ox0 = run_start(shift, sw), ox1 = run_end(shift, sw, w, ow);
           if (ox0 >= ox1) continue;
           product(cin, ox1 - ox0, co0, co1, xRow + (ox0 * sw + shift) * cin, 1, sw * cin, dyRow + ox0 * cout, cout, dw + (p * kw + q) * cin * cout, cout, 1);
         }
@@ -284,9 +293,7 @@ void depthwise_filter_gradient(const float *x, const float *dy, float *dw, int b
         const float *xRow = x + (n * h + iy) * w * ch;
         for (int q = 0; q < kw; ++q) {
           const int shift = q * dwid - left;
-          int ox0 = shift >= 0 ? 0 : (-shift + sw - 1) / sw;
-          int ox1 = (w - 1 - shift) < 0 ? 0 : (w - 1 - shift) / sw + 1;
-          if (ox1 > ow) ox1 = ow;
+          const int ox0 = run_start(shift, sw), ox1 = run_end(shift, sw, w, ow);
           if (ox0 >= ox1) continue;
           const float *xs0 = xRow + (ox0 * sw + shift) * ch, *g0 = dyRow + ox0 * ch;
           float *d = dw + (p * kw + q) * ch;
