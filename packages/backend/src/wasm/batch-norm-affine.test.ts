@@ -33,6 +33,9 @@ describe('wasm FusedBatchNorm as a multiply and an add', () => {
     { x: [3, 4, 4, 6], stats: [6], scale: false, offset: true },
     { x: [3, 4, 4, 6], stats: [6], scale: true, offset: false },
     { x: [5, 9], stats: [9], scale: false, offset: false },
+    // Per-channel statistics of the input's rank ([1, 1, 1, C]).
+    { x: [2, 3, 3, 8], stats: [1, 1, 1, 8], scale: true, offset: true },
+    { x: [2, 3, 3, 8], stats: [1, 1, 1, 8], scale: false, offset: false },
     // Full-size statistics, as the lean batch norm's backward pass uses them.
     { x: [2, 3, 3, 4], stats: [2, 3, 3, 4], scale: false, offset: false },
   ];

@@ -32,7 +32,7 @@ export function batchNormAffine(args: { inputs: tf.NamedTensorInfoMap; backend?:
     const backend = args.backend;
     const { k, shift } = tf.tidy(() => {
       const { k, shift } = coefficients();
-      return { k: tf.reshape(k, [channels]), shift: tf.reshape(tf.broadcastTo(shift, [channels]), [channels]) };
+      return { k: tf.reshape(k, [channels]), shift: tf.reshape(shift, [channels]) };
     });
     const out = (backend as unknown as WasmHeapBackend).makeOutput(x.shape.slice(), 'float32');
     native.channelAffine({
