@@ -1,3 +1,4 @@
 export { TEST_BACKENDS, describeEachBackend, registerGradients, registerTestBackends, useBackend } from './backends';
 export { expectNoLeak } from './leaks';
 export { GOLDEN_DIR, REPO_ROOT, goldenPath, readGolden, sharedDataDir } from './fixtures';
+export { seededValues } from './random';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShapeMismatchError } from '@arcface/core';
-import { expectNoLeak, registerTestBackends, useBackend } from '@arcface/testing';
+import { expectNoLeak, registerTestBackends, seededValues, useBackend } from '@arcface/testing';
 import { batchChunks } from './batch-chunks';
 import { registerWasmTrainingKernels, type WasmTrainingKernels } from './register-wasm-training-kernels';
 import { setNativeKernelsEnabled } from './native/native-kernels';
@@ -38,16 +38,6 @@ async function expectSameOnBothBackends(c: Case): Promise<void> {
   expect(worst, `${c.kernel} ${JSON.stringify(c.attrs)}`).toBeLessThanOrEqual(1e-4 * Math.max(scale, 1e-6));
 }
 
-function random(seed: number, size: number): Float32Array {
-  // A small LCG: reproducible values in [-1, 1) that do not depend on the backend.
-  const out = new Float32Array(size);
-  let s = seed >>> 0 || 1;
-  for (let k = 0; k < size; k++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[k] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
@@ -111,8 +101,8 @@ describe('wasm training kernels against cpu', () => {
         await expectSameOnBothBackends({
           kernel: 'Conv2DBackpropInput',
           inputs: {
-            dy: { shape: [g.n, oh, ow, g.k], values: random(g.seed, g.n * oh * ow * g.k) },
-            filter: { shape: filterShape, values: random(g.seed + 2, size(filterShape)) },
+            dy: { shape: [g.n, oh, ow, g.k], values: seededValues(g.seed, g.n * oh * ow * g.k) },
+            filter: { shape: filterShape, values: seededValues(g.seed + 2, size(filterShape)) },
           },
           attrs: { strides: [g.stride, g.stride], pad: padAttr(g), dataFormat: 'NHWC', inputShape: [g.n, g.h, g.w, g.c] },
         });
@@ -129,8 +119,8 @@ describe('wasm training kernels against cpu', () => {
         await expectSameOnBothBackends({
           kernel: 'DepthwiseConv2dNativeBackpropInput',
           inputs: {
-            dy: { shape: [g.n, oh, ow, g.c * g.multiplier], values: random(g.seed, g.n * oh * ow * g.c * g.multiplier) },
-            filter: { shape: filterShape, values: random(g.seed + 3, size(filterShape)) },
+            dy: { shape: [g.n, oh, ow, g.c * g.multiplier], values: seededValues(g.seed, g.n * oh * ow * g.c * g.multiplier) },
+            filter: { shape: filterShape, values: seededValues(g.seed + 3, size(filterShape)) },
           },
           attrs: { strides: [g.stride, g.stride], dilations: [g.dilation, g.dilation], pad: padAttr(g), inputShape: [g.n, g.h, g.w, g.c] },
         });
@@ -146,8 +136,8 @@ describe('wasm training kernels against cpu', () => {
         await expectSameOnBothBackends({
           kernel: 'DepthwiseConv2dNativeBackpropFilter',
           inputs: {
-            x: { shape: [g.n, g.h, g.w, g.c], values: random(g.seed, g.n * g.h * g.w * g.c) },
-            dy: { shape: [g.n, oh, ow, g.c * g.multiplier], values: random(g.seed + 4, g.n * oh * ow * g.c * g.multiplier) },
+            x: { shape: [g.n, g.h, g.w, g.c], values: seededValues(g.seed, g.n * g.h * g.w * g.c) },
+            dy: { shape: [g.n, oh, ow, g.c * g.multiplier], values: seededValues(g.seed + 4, g.n * oh * ow * g.c * g.multiplier) },
           },
           attrs: { strides: [g.stride, g.stride], dilations: [g.dilation, g.dilation], pad: padAttr(g), filterShape: [g.kh, g.kw, g.c, g.multiplier] },
         });
@@ -165,9 +155,9 @@ describe('wasm training kernels against cpu', () => {
     await fc.assert(
       fc.asyncProperty(geometry.filter((g) => g.dilation > 1 && g.stride === 1), async (g) => {
         const [oh, ow] = outSize(g);
-        const x = tf.tensor4d(random(g.seed, g.n * g.h * g.w * g.c), [g.n, g.h, g.w, g.c]);
-        const filter = tf.tensor4d(random(g.seed + 1, g.kh * g.kw * g.c * g.multiplier), [g.kh, g.kw, g.c, g.multiplier]);
-        const dy = tf.tensor4d(random(g.seed + 2, g.n * oh * ow * g.c * g.multiplier), [g.n, oh, ow, g.c * g.multiplier]);
+        const x = tf.tensor4d(seededValues(g.seed, g.n * g.h * g.w * g.c), [g.n, g.h, g.w, g.c]);
+        const filter = tf.tensor4d(seededValues(g.seed + 1, g.kh * g.kw * g.c * g.multiplier), [g.kh, g.kw, g.c, g.multiplier]);
+        const dy = tf.tensor4d(seededValues(g.seed + 2, g.n * oh * ow * g.c * g.multiplier), [g.n, oh, ow, g.c * g.multiplier]);
         const pad = padAttr(g);
         const y = tf.depthwiseConv2d(x, filter, 1, pad as 'same', 'NHWC', g.dilation);
         const attrs = { strides: 1, dilations: g.dilation, pad: pad as tf.NamedAttrMap[string] };
@@ -221,8 +211,8 @@ describe('wasm training kernels against cpu', () => {
       await expectSameOnBothBackends({
         kernel: 'DepthwiseConv2dNativeBackpropFilter',
         inputs: {
-          x: { shape: g.x, values: random(21, size(g.x)) },
-          dy: { shape: info.outShape, values: random(22, size(info.outShape)) },
+          x: { shape: g.x, values: seededValues(21, size(g.x)) },
+          dy: { shape: info.outShape, values: seededValues(22, size(info.outShape)) },
         },
         attrs: { strides: [g.stride, g.stride], dilations: [1, 1], pad: g.pad, filterShape: g.filter },
       });
@@ -234,8 +224,8 @@ describe('wasm training kernels against cpu', () => {
       await expectSameOnBothBackends({
         kernel: 'Conv2DBackpropFilter',
         inputs: {
-          x: { shape: g.x, values: random(23, size(g.x)) },
-          dy: { shape: info.outShape, values: random(24, size(info.outShape)) },
+          x: { shape: g.x, values: seededValues(23, size(g.x)) },
+          dy: { shape: info.outShape, values: seededValues(24, size(info.outShape)) },
         },
         attrs: { strides: [g.stride, g.stride], pad: g.pad, dataFormat: 'NHWC', filterShape: filter },
       });
@@ -246,8 +236,8 @@ describe('wasm training kernels against cpu', () => {
     await expectSameOnBothBackends({
       kernel: 'Conv2DBackpropFilter',
       inputs: {
-        x: { shape: [2, 16, 16, 3], values: random(25, 2 * 16 * 16 * 3) },
-        dy: { shape: [2, 8, 8, 16], values: random(26, 2 * 8 * 8 * 16) },
+        x: { shape: [2, 16, 16, 3], values: seededValues(25, 2 * 16 * 16 * 3) },
+        dy: { shape: [2, 8, 8, 16], values: seededValues(26, 2 * 8 * 8 * 16) },
       },
       attrs: { strides: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]], dataFormat: 'NHWC', filterShape: [3, 3, 3, 16] },
     });
@@ -262,8 +252,8 @@ describe('wasm training kernels against cpu', () => {
     await expectSameOnBothBackends({
       kernel: 'DepthwiseConv2dNativeBackpropFilter',
       inputs: {
-        x: { shape: x, values: random(27, size(x)) },
-        dy: { shape: x, values: random(28, size(x)) },
+        x: { shape: x, values: seededValues(27, size(x)) },
+        dy: { shape: x, values: seededValues(28, size(x)) },
       },
       attrs: { strides: 1, dilations: 1, pad: 'same', filterShape: [3, 3, 64, 1] },
     });
@@ -281,7 +271,7 @@ describe('wasm training kernels against cpu', () => {
     ).toEqual([9, 8]);
     await expectSameOnBothBackends({
       kernel: 'Conv2DBackpropFilter',
-      inputs: { x: { shape: x, values: random(29, size(x)) }, dy: { shape: dy, values: random(30, size(dy)) } },
+      inputs: { x: { shape: x, values: seededValues(29, size(x)) }, dy: { shape: dy, values: seededValues(30, size(dy)) } },
       attrs: { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 1, 64] },
     });
   });
@@ -312,8 +302,8 @@ describe('wasm training kernels against cpu', () => {
       await expectSameOnBothBackends({
         kernel: 'Conv2DBackpropFilter',
         inputs: {
-          x: { shape: [2, 9, 8, 3], values: random(11, 2 * 9 * 8 * 3) },
-          dy: { shape: [2, info.outHeight, info.outWidth, 4], values: random(12, 2 * info.outHeight * info.outWidth * 4) },
+          x: { shape: [2, 9, 8, 3], values: seededValues(11, 2 * 9 * 8 * 3) },
+          dy: { shape: [2, info.outHeight, info.outWidth, 4], values: seededValues(12, 2 * info.outHeight * info.outWidth * 4) },
         },
         attrs: { strides: 2, pad, dataFormat: 'NHWC', filterShape: [3, 3, 3, 4] },
       });
@@ -346,8 +336,8 @@ async function conv2dFilterGradientProperty(): Promise<void> {
       await expectSameOnBothBackends({
         kernel: 'Conv2DBackpropFilter',
         inputs: {
-          x: { shape: [g.n, g.h, g.w, g.c], values: random(g.seed, g.n * g.h * g.w * g.c) },
-          dy: { shape: [g.n, oh, ow, g.k], values: random(g.seed + 1, g.n * oh * ow * g.k) },
+          x: { shape: [g.n, g.h, g.w, g.c], values: seededValues(g.seed, g.n * g.h * g.w * g.c) },
+          dy: { shape: [g.n, oh, ow, g.k], values: seededValues(g.seed + 1, g.n * oh * ow * g.k) },
         },
         attrs: { strides: [g.stride, g.stride], pad: padAttr(g), dataFormat: 'NHWC', filterShape: [g.kh, g.kw, g.c, g.k] },
       });
@@ -368,7 +358,7 @@ async function batchMatMulProperty(): Promise<void> {
         const bShape = transposeB ? [n, k] : [k, n];
         await expectSameOnBothBackends({
           kernel: 'BatchMatMul',
-          inputs: { a: { shape: aShape, values: random(seed, size(aShape)) }, b: { shape: [1, ...bShape], values: random(seed + 5, size(bShape)) } },
+          inputs: { a: { shape: aShape, values: seededValues(seed, size(aShape)) }, b: { shape: [1, ...bShape], values: seededValues(seed + 5, size(bShape)) } },
           attrs: { transposeA, transposeB },
         });
       },

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeEachBackend, expectNoLeak, registerGradients, registerTestBackends, useBackend } from '@arcface/testing';
+import { describeEachBackend, expectNoLeak, registerGradients, registerTestBackends, seededValues, useBackend } from '@arcface/testing';
 import { conv2dBackpropFilterChunked } from './conv2d-backprop-filter-chunked';
 import { depthwiseBackpropFilterChunked } from './depthwise-backprop-filter-chunked';
 import { registerWebgpuTrainingKernels } from './register-webgpu-training-kernels';
@@ -12,15 +12,6 @@ import { matMulTiles, rowChunks } from './row-chunks';
  * checked here on cpu and wasm against tfjs' cpu reference kernels (element by element, 1e-4
  * of the largest reference magnitude); only their speed needs a GPU (docs/benchmarks.md).
  */
-function random(seed: number, size: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0 || 1;
-  for (let k = 0; k < size; k++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[k] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 type Geometry = { n: number; h: number; w: number; c: number; k: number; kh: number; kw: number; stride: number; pad: unknown; q: number; seed: number };
 
@@ -79,8 +70,8 @@ function conv2dCase(g: Geometry) {
   const [oh, ow] = outSize(g, false);
   return {
     inputs: {
-      x: { shape: [g.n, g.h, g.w, g.c], values: random(g.seed, g.n * g.h * g.w * g.c) },
-      dy: { shape: [g.n, oh, ow, g.k], values: random(g.seed + 1, g.n * oh * ow * g.k) },
+      x: { shape: [g.n, g.h, g.w, g.c], values: seededValues(g.seed, g.n * g.h * g.w * g.c) },
+      dy: { shape: [g.n, oh, ow, g.k], values: seededValues(g.seed + 1, g.n * oh * ow * g.k) },
     },
     attrs: { strides: [g.stride, g.stride], pad: g.pad, dataFormat: 'NHWC', filterShape: [g.kh, g.kw, g.c, g.k] },
   };
@@ -90,8 +81,8 @@ function depthwiseCase(g: Geometry) {
   const [oh, ow] = outSize(g, true);
   return {
     inputs: {
-      x: { shape: [g.n, g.h, g.w, g.c], values: random(g.seed, g.n * g.h * g.w * g.c) },
-      dy: { shape: [g.n, oh, ow, g.c * g.q], values: random(g.seed + 4, g.n * oh * ow * g.c * g.q) },
+      x: { shape: [g.n, g.h, g.w, g.c], values: seededValues(g.seed, g.n * g.h * g.w * g.c) },
+      dy: { shape: [g.n, oh, ow, g.c * g.q], values: seededValues(g.seed + 4, g.n * oh * ow * g.c * g.q) },
     },
     attrs: { strides: [g.stride, g.stride], dilations: [1, 1], pad: g.pad, filterShape: [g.kh, g.kw, g.c, g.q] },
   };
@@ -284,9 +275,9 @@ describe('registerWebgpuTrainingKernels', () => {
       for (const c of cases) {
         const axes = c.shape.map((_, k) => k).filter((k) => c.pick[k]);
         const axis = axes.length === 0 ? undefined : c.negative ? axes.map((a) => a - c.shape.length) : axes;
-        const x = tf.tensor(random(c.seed, c.shape.reduce((a, b) => a * b, 1)), c.shape);
+        const x = tf.tensor(seededValues(c.seed, c.shape.reduce((a, b) => a * b, 1)), c.shape);
         const reducedSize = tf.tidy(() => tf.sum(x, axis, c.keepDims).size);
-        const weights = tf.tensor(random(c.seed + 7, reducedSize));
+        const weights = tf.tensor(seededValues(c.seed + 7, reducedSize));
         const g = tf.grad((v: tf.Tensor) =>
           tf.add(
             tf.sum(tf.mul(tf.reshape(tf.mean(v, axis, c.keepDims), [-1]), weights)),

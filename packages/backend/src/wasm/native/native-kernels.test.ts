@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { columnBlocks } from './column-pool';
 import { KERNELS_SOURCE_SHA256 } from './kernels-binary';
 import { nativeKernels, setNativeKernelThreads, type NativeKernels } from './native-kernels';
+import { seededValues } from '@arcface/testing';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -52,14 +53,23 @@ function allocator(memory: WebAssembly.Memory) {
   };
 }
 
-function random(seed: number, size: number): Float64Array {
-  const out = new Float64Array(size);
-  let s = seed >>> 0 || 1;
-  for (let k = 0; k < size; k++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[k] = s / 2 ** 31 - 1;
-  }
-  return out;
+
+/**
+ * Calls `visit` for every (output pixel, filter tap) whose input pixel lies inside the image,
+ * with the input pixel's index, the output pixel's index (both over batch·rows·columns) and the
+ * tap's index (row·kw + column): the direct sum of a filter gradient, in float64.
+ */
+function forEachTap(info: tf.backend_util.Conv2DInfo, visit: (input: number, output: number, tap: number) => void): void {
+  for (let n = 0; n < info.batchSize; n++)
+    for (let oy = 0; oy < info.outHeight; oy++)
+      for (let ox = 0; ox < info.outWidth; ox++)
+        for (let p = 0; p < info.filterHeight; p++)
+          for (let q = 0; q < info.filterWidth; q++) {
+            const iy = oy * info.strideHeight + p * info.dilationHeight - info.padInfo.top;
+            const ix = ox * info.strideWidth + q * info.dilationWidth - info.padInfo.left;
+            if (iy < 0 || iy >= info.inHeight || ix < 0 || ix >= info.inWidth) continue;
+            visit((n * info.inHeight + iy) * info.inWidth + ix, (n * info.outHeight + oy) * info.outWidth + ox, p * info.filterWidth + q);
+          }
 }
 
 function expectClose(actual: Float32Array, expected: ArrayLike<number>, scale: number, what: string): void {
@@ -103,9 +113,9 @@ for (const shared of [false, true]) {
             // Row strides wider than the rows (padding) check that strides, not shapes, are followed.
             const ldc = n + padding;
             const ldb = n + padding;
-            const a = random(seed, m * k);
-            const b = random(seed + 1, k * ldb);
-            const c0 = random(seed + 2, m * ldc);
+            const a = seededValues(seed, m * k);
+            const b = seededValues(seed + 1, k * ldb);
+            const c0 = seededValues(seed + 2, m * ldc);
             const [ars, acs] = transposeA ? [1, m] : [k, 1];
             const expected = Float64Array.from(c0, (v) => Math.fround(v));
             for (let i = 0; i < m; i++)
@@ -149,23 +159,13 @@ for (const shared of [false, true]) {
             }
             if (info.outHeight <= 0 || info.outWidth <= 0) return;
             const alloc = allocator(memory);
-            const x = random(g.seed, g.batch * g.h * g.w * g.cin);
-            const dy = random(g.seed + 1, g.batch * info.outHeight * info.outWidth * g.cout);
+            const x = seededValues(g.seed, g.batch * g.h * g.w * g.cin);
+            const dy = seededValues(g.seed + 1, g.batch * info.outHeight * info.outWidth * g.cout);
             const expected = new Float64Array(g.kh * g.kw * g.cin * g.cout);
-            for (let n = 0; n < g.batch; n++)
-              for (let oy = 0; oy < info.outHeight; oy++)
-                for (let ox = 0; ox < info.outWidth; ox++)
-                  for (let p = 0; p < g.kh; p++)
-                    for (let q = 0; q < g.kw; q++) {
-                      const iy = oy * info.strideHeight + p * info.dilationHeight - info.padInfo.top;
-                      const ix = ox * info.strideWidth + q * info.dilationWidth - info.padInfo.left;
-                      if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
-                      for (let ci = 0; ci < g.cin; ci++)
-                        for (let co = 0; co < g.cout; co++) {
-                          expected[((p * g.kw + q) * g.cin + ci) * g.cout + co]! +=
-                            Math.fround(x[((n * g.h + iy) * g.w + ix) * g.cin + ci]!) * Math.fround(dy[((n * info.outHeight + oy) * info.outWidth + ox) * g.cout + co]!);
-                        }
-                    }
+            forEachTap(info, (input, output, tap) => {
+              for (let ci = 0; ci < g.cin; ci++)
+                for (let co = 0; co < g.cout; co++) expected[(tap * g.cin + ci) * g.cout + co]! += x[input * g.cin + ci]! * dy[output * g.cout + co]!;
+            });
             const [X, DY] = [alloc(x), alloc(dy)];
             // Filled with garbage first: the kernel must overwrite every element.
             const DW = alloc(new Float64Array(expected.length).fill(12345));
@@ -196,21 +196,12 @@ for (const shared of [false, true]) {
             const info = tf.backend_util.computeConv2DInfo([g.batch, g.h, g.w, g.ch], [g.k, g.k, g.ch, 1], g.stride, g.dilation, g.pad as 'same', undefined, true);
             if (info.outHeight <= 0 || info.outWidth <= 0) return;
             const alloc = allocator(memory);
-            const x = random(g.seed, g.batch * g.h * g.w * g.ch);
-            const dy = random(g.seed + 1, g.batch * info.outHeight * info.outWidth * g.ch);
+            const x = seededValues(g.seed, g.batch * g.h * g.w * g.ch);
+            const dy = seededValues(g.seed + 1, g.batch * info.outHeight * info.outWidth * g.ch);
             const expected = new Float64Array(g.k * g.k * g.ch);
-            for (let n = 0; n < g.batch; n++)
-              for (let oy = 0; oy < info.outHeight; oy++)
-                for (let ox = 0; ox < info.outWidth; ox++)
-                  for (let p = 0; p < g.k; p++)
-                    for (let q = 0; q < g.k; q++) {
-                      const iy = oy * g.stride + p * g.dilation - info.padInfo.top;
-                      const ix = ox * g.stride + q * g.dilation - info.padInfo.left;
-                      if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
-                      for (let c = 0; c < g.ch; c++)
-                        expected[(p * g.k + q) * g.ch + c]! +=
-                          Math.fround(x[((n * g.h + iy) * g.w + ix) * g.ch + c]!) * Math.fround(dy[((n * info.outHeight + oy) * info.outWidth + ox) * g.ch + c]!);
-                    }
+            forEachTap(info, (input, output, tap) => {
+              for (let c = 0; c < g.ch; c++) expected[tap * g.ch + c]! += x[input * g.ch + c]! * dy[output * g.ch + c]!;
+            });
             const [X, DY] = [alloc(x), alloc(dy)];
             const DW = alloc(new Float64Array(expected.length).fill(-777));
             kernels.depthwiseFilterGradient({ x: X.address, dy: DY.address, dw: DW.address, info });
@@ -225,10 +216,10 @@ for (const shared of [false, true]) {
       fc.assert(
         fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 2 ** 30 }), (rows, cols, seed) => {
           const alloc = allocator(memory);
-          const x = random(seed, rows * cols).map((v, i) => (i % 7 === 0 ? 0 : Math.fround(v))); // zeros: the x > 0 edge
-          const dy = random(seed + 1, rows * cols).map(Math.fround);
-          const perChannel = random(seed + 2, cols).map(Math.fround);
-          const shift = random(seed + 3, cols).map(Math.fround);
+          const x = seededValues(seed, rows * cols).map((v, i) => (i % 7 === 0 ? 0 : Math.fround(v))); // zeros: the x > 0 edge
+          const dy = seededValues(seed + 1, rows * cols).map(Math.fround);
+          const perChannel = seededValues(seed + 2, cols).map(Math.fround);
+          const shift = seededValues(seed + 3, cols).map(Math.fround);
           const [X, DY, P, S] = [alloc(x), alloc(dy), alloc(perChannel), alloc(shift)];
           const out = alloc(new Float64Array(rows * cols).fill(99));
           const sums = alloc(new Float64Array(cols).fill(99));
