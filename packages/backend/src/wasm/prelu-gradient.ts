@@ -89,7 +89,7 @@ export function preluInputGradient(args: KernelArgs): tf.TensorInfo {
   const { x: xInfo } = args.inputs as { x: tf.TensorInfo };
   const native = onNative(args, xInfo.shape.slice());
   if (native !== undefined) {
-    native.kernels.preluInputGradient({ ...native.addresses, out: native.addresses.out, cols: native.channels, rows: native.rows });
+    native.kernels.preluInputGradient({ ...native.addresses, cols: native.channels, rows: native.rows });
     return native.out;
   }
   const { out, channels, target, x, alpha, dy } = heapViews(args, xInfo.shape.slice());
