@@ -10,7 +10,7 @@
  * the right operand a row of 8 columns at a time (two 128-bit loads, contiguous), the left
  * one a scalar per row broadcast, through arbitrary strides, so xᵀ needs no transpose either.
  *
- * Build: `pnpm --filter @arcface/backend build:native` (clang with the wasm32 target). No
+ * Build: `pnpm --filter @arcface/backend build:native` (clang 16 or later with the wasm32 target). No
  * stack, no data segments, no imports but the memory: the module writes only where told.
  *
  * Every exported function takes, last, a range [from, to) of its output's columns (of its
@@ -26,8 +26,18 @@
 /* Floats of the left operand per block (64 KB): see product(). */
 #define A_BLOCK_FLOATS 16384
 
-/* acc += x·y as a multiply and an add: wasm SIMD has no fused multiply-add. */
+/*
+ * acc += x·y. Built twice: with relaxed SIMD (-mrelaxed-simd) it is one relaxed_madd, which
+ * V8 turns into a fused multiply-add where the CPU has one (1.5× the GEMM's throughput on an
+ * AVX2 machine: the multiply and the add were each a full instruction with its own latency);
+ * without, plain SIMD128 has only a multiply and an add. relaxed_madd may round once or
+ * twice, by platform: either is within the tests' tolerance of the float64 sums.
+ */
+#ifdef __wasm_relaxed_simd__
+#define FMA(acc, x, y) acc = wasm_f32x4_relaxed_madd(x, y, acc)
+#else
 #define FMA(acc, x, y) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(x, y))
+#endif
 
 /* c[0:4, 0:8] (+)= a[0:4, 0:kc] · b[0:kc, 0:8] */
 static inline void tile4x8(int kc, const float *a, int ars, int acs, const float *b, int ldb, float *c, int ldc, int load) {
@@ -81,11 +91,32 @@ static void tile_narrow(int rows, int cols, int kc, const float *a, int ars, int
 }
 
 /*
- * c[0:m, n0:n1] (+)= a[0:m, 0:k] · b[0:k, n0:n1] with a(i, k) = a[i·ars + k·acs],
- * b(k, j) = b[k·ldb + j], c(i, j) = c[i·ldc + j]; accumulate = 0 overwrites c. (Operands as
- * scalars, not a struct: a struct passed by value would go through a stack in linear memory.)
+ * Copies the full 8-column panels of b[0:kc, n0:n1] into `packed`, panel after panel, each
+ * kc rows of 8 contiguous floats. Why: b's rows are often a power of two apart (512 floats =
+ * 2 KB), and then a panel's kc rows fall into a handful of L1 sets and evict each other; packed,
+ * the panel is 8 KB of consecutive lines that stay in L1 while every row tile runs past it.
  */
-static void product(int m, int k, int n0, int n1, const float *a, int ars, int acs, const float *b, int ldb, float *c, int ldc, int accumulate) {
+static void pack_panels(int kc, int n0, int n1, const float *b, int ldb, float *packed) {
+  for (int j = n0; j + 8 <= n1; j += 8) {
+    const float *src = b + j;
+    for (int kk = 0; kk < kc; ++kk) {
+      wasm_v128_store(packed, wasm_v128_load(src));
+      wasm_v128_store(packed + 4, wasm_v128_load(src + 4));
+      packed += 8;
+      src += ldb;
+    }
+  }
+}
+
+/*
+ * c[0:m, n0:n1] (+)= a[0:m, 0:k] · b[0:k, n0:n1] with a(i, k) = a[i·ars + k·acs],
+ * b(k, j) = b[k·ldb + j], c(i, j) = c[i·ldc + j]; accumulate = 0 overwrites c. With `packed`
+ * (room for min(k, KC)·(n1 − n0) floats, this call's alone) b's panels are packed first (see
+ * pack_panels); null reads b in place. (Operands as scalars, not a struct: a struct passed by
+ * value would go through a stack in linear memory.)
+ */
+static void product(int m, int k, int n0, int n1, const float *a, int ars, int acs, const float *b, int ldb, float *c, int ldc, int accumulate,
+                    float *packed) {
   if (k == 0 && !accumulate) {
     for (int i = 0; i < m; ++i)
       for (int j = n0; j < n1; ++j) c[i * ldc + j] = 0.0f;
@@ -94,6 +125,7 @@ static void product(int m, int k, int n0, int n1, const float *a, int ars, int a
     const int kc = k - k0 < KC ? k - k0 : KC;
     const int load = accumulate || k0 > 0;
     const float *ak = a + k0 * acs, *bk = b + k0 * ldb;
+    if (packed) pack_panels(kc, n0, n1, bk, ldb, packed);
     /* Rows per block: the block of a (rows × kc) stays in L2 while every column panel runs past
      * it, so that a tall a ([50176, 128] for a 1×1 input gradient) is read from memory once,
      * not once per 8 columns. */
@@ -103,9 +135,11 @@ static void product(int m, int k, int n0, int n1, const float *a, int ars, int a
       const int i1 = m - i0 < rows ? m : i0 + rows;
       int j = n0;
       for (; j + 8 <= n1; j += 8) {
+        const float *panel = packed ? packed + (j - n0) * kc : bk + j;
+        const int ldp = packed ? 8 : ldb;
         int i = i0;
-        for (; i + 4 <= i1; i += 4) tile4x8(kc, ak + i * ars, ars, acs, bk + j, ldb, c + i * ldc + j, ldc, load);
-        for (; i < i1; ++i) tile1x8(kc, ak + i * ars, acs, bk + j, ldb, c + i * ldc + j, load);
+        for (; i + 4 <= i1; i += 4) tile4x8(kc, ak + i * ars, ars, acs, panel, ldp, c + i * ldc + j, ldc, load);
+        for (; i < i1; ++i) tile1x8(kc, ak + i * ars, acs, panel, ldp, c + i * ldc + j, load);
       }
       if (j < n1) tile_narrow(i1 - i0, n1 - j, kc, ak + i0 * ars, ars, acs, bk + j, ldb, c + i0 * ldc + j, ldc, load);
     }
@@ -115,11 +149,12 @@ static void product(int m, int k, int n0, int n1, const float *a, int ars, int a
 /*
  * c = a·b (+ c when accumulate), c [m, n] row-major with row stride ldc, a(i, k) at
  * a[i * ars + k * acs] (a [m, k] row-major: ars = k, acs = 1; aᵀ of a [k, m]: ars = 1,
- * acs = m), b [k, n] with row stride ldb. Columns [n0, n1) only.
+ * acs = m), b [k, n] with row stride ldb. Columns [n0, n1) only. `scratch`: 0, or room for
+ * min(k, KC)·n floats, of which the columns [n0, n1) use their own part.
  */
 __attribute__((export_name("gemm")))
-void gemm(int m, int k, const float *a, int ars, int acs, const float *b, int ldb, float *c, int ldc, int accumulate, int n0, int n1) {
-  product(m, k, n0, n1, a, ars, acs, b, ldb, c, ldc, accumulate);
+void gemm(int m, int k, const float *a, int ars, int acs, const float *b, int ldb, float *c, int ldc, int accumulate, float *scratch, int n0, int n1) {
+  product(m, k, n0, n1, a, ars, acs, b, ldb, c, ldc, accumulate, scratch ? scratch + n0 * (k < KC ? k : KC) : 0);
 }
 
 /*
@@ -147,7 +182,7 @@ void conv2d_filter_gradient(const float *x, const float *dy, float *dw, int batc
                             int kw, int sh, int sw, int dh, int dwid, int top, int left, int co0, int co1) {
   if (kh == 1 && kw == 1 && sh == 1 && sw == 1 && top == 0 && left == 0 && oh == h && ow == w) {
     /* A 1×1 convolution over every pixel: one product over all of them, not a run per row. */
-    product(cin, batch * h * w, co0, co1, x, 1, cin, dy, cout, dw, cout, 0);
+    product(cin, batch * h * w, co0, co1, x, 1, cin, dy, cout, dw, cout, 0, 0);
     return;
   }
   for (int t = 0; t < kh * kw; ++t)
@@ -164,7 +199,7 @@ void conv2d_filter_gradient(const float *x, const float *dy, float *dw, int batc
           const int shift = q * dwid - left;
           const int ox0 = run_start(shift, sw), ox1 = run_end(shift, sw, w, ow);
           if (ox0 >= ox1) continue;
-          product(cin, ox1 - ox0, co0, co1, xRow + (ox0 * sw + shift) * cin, 1, sw * cin, dyRow + ox0 * cout, cout, dw + (p * kw + q) * cin * cout, cout, 1);
+          product(cin, ox1 - ox0, co0, co1, xRow + (ox0 * sw + shift) * cin, 1, sw * cin, dyRow + ox0 * cout, cout, dw + (p * kw + q) * cin * cout, cout, 1, 0);
         }
       }
     }

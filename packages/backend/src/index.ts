@@ -26,5 +26,5 @@ export {
   UnsupportedConvolutionError,
   WasmBackendMissingError,
 } from './errors';
-export { setNativeKernelsEnabled, setNativeKernelThreads } from './wasm/native/native-kernels';
+export { setNativeKernelsEnabled, setNativeKernelsRelaxedSimd, setNativeKernelThreads } from './wasm/native/native-kernels';
 export { disableLeanBackprop, enableLeanBackprop, isLeanBackpropEnabled } from './autodiff/lean-backprop';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { asTensor } from '../conv/conv-geometry';
 import type { WasmHeapBackend } from './fast-transpose';
-import { heapAddress, nativeKernels } from './native/native-kernels';
+import { gemmScratchFloats, heapAddress, nativeKernels } from './native/native-kernels';
 
 /** Swaps the last two axes. */
 function transposeInner(x: tf.Tensor): tf.Tensor {
@@ -54,6 +54,9 @@ function productOverReductionChunks(a: tf.Tensor2D, b: tf.Tensor2D, rows: number
   return sum as tf.Tensor2D;
 }
 
+/** Rows of a from which the native product packs b (each packed panel serves rows / 4 tiles). */
+const PACK_MIN_ROWS = 16;
+
 /** The product of the leading (batch) axes. */
 function batchCount(x: tf.TensorInfo): number {
   return x.shape.slice(0, -2).reduce((n, d) => n * d, 1);
@@ -99,8 +102,12 @@ function nativeProduct(args: { inputs: tf.NamedTensorInfoMap; backend: tf.Kernel
   const [m, k] = transposeA ? [colsA, rowsA] : [rowsA, colsA];
   const n = b.shape[b.shape.length - 1] as number;
   const outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
-  const out = (args.backend as unknown as WasmHeapBackend).makeOutput([...outer, m, n], 'float32');
+  const backend = args.backend as unknown as WasmHeapBackend;
+  const out = backend.makeOutput([...outer, m, n], 'float32');
+  // Packing b costs one pass over it and saves L1 misses on every row tile that reads it.
+  const scratch = m >= PACK_MIN_ROWS && n >= 8 ? backend.makeOutput([gemmScratchFloats(k, n)], 'float32') : undefined;
   const [addressA, addressB, addressC] = [heapAddress(args.backend, a), heapAddress(args.backend, b), heapAddress(args.backend, out)];
+  const addressScratch = scratch === undefined ? 0 : heapAddress(args.backend, scratch);
   for (let i = 0; i < Math.max(countA, countB); i++) {
     native.gemm({
       m,
@@ -114,8 +121,10 @@ function nativeProduct(args: { inputs: tf.NamedTensorInfoMap; backend: tf.Kernel
       c: addressC + 4 * i * m * n,
       ldc: n,
       accumulate: false,
+      scratch: addressScratch,
     });
   }
+  if (scratch !== undefined) args.backend.disposeData(scratch.dataId);
   return out;
 }
 

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { columnBlocks } from './column-pool';
 import { KERNELS_SOURCE_SHA256 } from './kernels-binary';
-import { nativeKernels, setNativeKernelThreads, type NativeKernels } from './native-kernels';
+import { gemmScratchFloats, nativeKernels, setNativeKernelsRelaxedSimd, setNativeKernelThreads, type NativeKernels } from './native-kernels';
 import { seededValues } from '@arcface/testing';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -84,19 +84,25 @@ async function ready(kernels: NativeKernels, threads: number): Promise<void> {
   expect(kernels.threads).toBe(threads);
 }
 
-for (const shared of [false, true]) {
-  describe(shared ? 'native kernels on a shared memory, two threads' : 'native kernels on a plain memory, one thread', () => {
+const variants = [false, true].flatMap((shared) => [true, false].map((relaxed) => ({ shared, relaxed })));
+for (const { shared, relaxed } of variants) {
+  const memoryKind = shared ? 'a shared memory, two threads' : 'a plain memory, one thread';
+  describe(`native kernels on ${memoryKind}, ${relaxed ? 'relaxed SIMD multiply-add' : 'SIMD128 multiply and add'}`, () => {
     setNativeKernelThreads(shared ? 2 : 1);
+    const previousRelaxed = setNativeKernelsRelaxedSimd(relaxed);
     const { backend, memory } = heap(shared);
     const kernels = nativeKernels(backend) as NativeKernels;
+    setNativeKernelsRelaxedSimd(previousRelaxed);
     afterAll(() => setNativeKernelThreads(1));
 
-    it('instantiate on the memory given', async () => {
+    it('instantiate on the memory given, with the multiply-add asked for', async () => {
       expect(kernels).toBeDefined();
+      // Node 20 takes relaxed SIMD once its V8 flag is set, Node 22 without: both must use it.
+      expect(kernels.relaxedSimd).toBe(relaxed);
       await ready(kernels, shared ? 2 : 1);
     });
 
-    it('gemm: a·b and aᵀ·b, overwriting or accumulating, equal a float64 product', () => {
+    it('gemm: a·b and aᵀ·b, overwriting or accumulating, b packed or read in place, equal a float64 product', () => {
       fc.assert(
         fc.property(
           fc.record({
@@ -105,10 +111,11 @@ for (const shared of [false, true]) {
             k: fc.integer({ min: 0, max: 600 }),
             transposeA: fc.boolean(),
             accumulate: fc.boolean(),
+            packed: fc.boolean(),
             padding: fc.integer({ min: 0, max: 5 }),
             seed: fc.integer({ min: 1, max: 2 ** 30 }),
           }),
-          ({ m, n, k, transposeA, accumulate, padding, seed }) => {
+          ({ m, n, k, transposeA, accumulate, packed, padding, seed }) => {
             const alloc = allocator(memory);
             // Row strides wider than the rows (padding) check that strides, not shapes, are followed.
             const ldc = n + padding;
@@ -125,8 +132,10 @@ for (const shared of [false, true]) {
                 expected[i * ldc + j] = s;
               }
             const [A, B, C] = [alloc(a), alloc(b), alloc(c0)];
-            kernels.gemm({ m, n, k, a: A.address, ars, acs, b: B.address, ldb, c: C.address, ldc, accumulate });
-            expectClose(C.view, expected, Math.sqrt(k) * 2, JSON.stringify({ m, n, k, transposeA, accumulate }));
+            // NaN in the scratch: a panel read before it is packed would show.
+            const scratch = packed ? alloc(new Float32Array(gemmScratchFloats(k, n)).fill(Number.NaN)).address : 0;
+            kernels.gemm({ m, n, k, a: A.address, ars, acs, b: B.address, ldb, c: C.address, ldc, accumulate, scratch });
+            expectClose(C.view, expected, Math.sqrt(k) * 2, JSON.stringify({ m, n, k, transposeA, accumulate, packed }));
           },
         ),
         { numRuns: 60, seed: 3 },

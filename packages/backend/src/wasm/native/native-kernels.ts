@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { ColumnPool, type ExportedKernel } from './column-pool';
-import { KERNELS_WASM_PLAIN, KERNELS_WASM_SHARED } from './kernels-binary';
+import { KERNELS_WASM_PLAIN, KERNELS_WASM_PLAIN_RELAXED, KERNELS_WASM_SHARED, KERNELS_WASM_SHARED_RELAXED } from './kernels-binary';
 
 /**
  * The kernels of `native/kernels.c`, instantiated on the wasm backend's own memory so that
@@ -9,10 +9,13 @@ import { KERNELS_WASM_PLAIN, KERNELS_WASM_SHARED } from './kernels-binary';
 export interface NativeKernels {
   /** Threads a call uses now (the caller and the ready workers). */
   readonly threads: number;
+  /** Whether these kernels multiply-add with relaxed SIMD (fused where the CPU can). */
+  readonly relaxedSimd: boolean;
   /**
    * c = a·b, or c += a·b with `accumulate`: c [m, n] with row stride ldc; a(i, k) at
    * a + (i·ars + k·acs) floats; b [k, n] with row stride ldb. Addresses are byte offsets on the
-   * heap (see {@link heapAddress}).
+   * heap (see {@link heapAddress}). With `scratch` ({@link gemmScratchFloats} floats) b is
+   * packed into panels first, which pays when a has more than a few rows.
    */
   gemm(call: GemmCall): void;
   /** The filter gradient of an NHWC convolution, written to dw [kh, kw, cin, cout]. */
@@ -45,6 +48,16 @@ export interface GemmCall {
   c: number;
   ldc: number;
   accumulate: boolean;
+  /** Heap address of {@link gemmScratchFloats}(k, n) floats to pack b into, or 0 to read b in place. */
+  scratch?: number;
+}
+
+/** Rows of the reduction per pass in `kernels.c` (KC there): packed panels hold this many. */
+const REDUCTION_BLOCK = 256;
+
+/** Floats of scratch a packing gemm of this k and n needs. */
+export function gemmScratchFloats(k: number, n: number): number {
+  return Math.min(k, REDUCTION_BLOCK) * n;
 }
 
 export interface FilterGradientCall {
@@ -95,15 +108,17 @@ const STATE_KEY = Symbol.for('@arcface/backend/native-kernels');
 interface NativeState {
   /** Threads to use for memories shared with a threaded build (set when Node's threads start). */
   threads: number;
-  modules: Map<boolean, WebAssembly.Module | null>;
+  modules: Map<string, WebAssembly.Module | null>;
   kernels: WeakMap<WebAssembly.Memory, NativeKernels | null>;
   /** Off: every caller takes its XNNPACK path (measurements, tests of both paths). */
   disabled: boolean;
+  /** Whether to use the relaxed-SIMD build where the engine accepts it (or can be made to). */
+  relaxed: boolean;
 }
 
 function state(): NativeState {
   const holder = globalThis as unknown as Record<symbol, NativeState | undefined>;
-  holder[STATE_KEY] ??= { threads: 1, modules: new Map(), kernels: new WeakMap(), disabled: false };
+  holder[STATE_KEY] ??= { threads: 1, modules: new Map(), kernels: new WeakMap(), disabled: false, relaxed: true };
   return holder[STATE_KEY];
 }
 
@@ -127,18 +142,62 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 }
 
-function compiled(shared: boolean): WebAssembly.Module | undefined {
+/**
+ * Whether the native kernels use relaxed SIMD's multiply-add (`true`, the default, where the
+ * engine has it) or a separate multiply and add (`false`: the same results on every machine,
+ * since relaxed_madd rounds once on CPUs with FMA and twice on others). Applies to heaps the
+ * kernels first meet afterwards; returns the previous setting.
+ */
+export function setNativeKernelsRelaxedSimd(enabled: boolean): boolean {
+  const s = state();
+  const previous = s.relaxed;
+  s.relaxed = enabled;
+  return previous;
+}
+
+function compile(base64: string): WebAssembly.Module | null {
+  try {
+    // Synchronous: kernels run synchronously. Browsers refuse synchronous compilation of large
+    // modules on the main thread; this one is ~12 KB, and a refusal only means XNNPACK paths.
+    return new WebAssembly.Module(decode(base64));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Node 20 (V8 11.3) has relaxed SIMD, final opcodes included, behind a flag that Node 22 no
+ * longer needs; Chrome ships it since 114. The flag only widens what validates, so it is set
+ * when the first relaxed module is refused, and the module compiled again.
+ */
+function enableRelaxedSimdInNode(): boolean {
+  const getBuiltin = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process?.getBuiltinModule;
+  if (typeof getBuiltin !== 'function') return false;
+  try {
+    (getBuiltin('v8') as { setFlagsFromString(flags: string): void }).setFlagsFromString('--experimental-wasm-relaxed-simd');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The kernel module for this memory kind, relaxed where wanted and accepted, else plain. */
+function compiled(shared: boolean, relaxed: boolean): { module: WebAssembly.Module; relaxed: boolean } | undefined {
   const modules = state().modules;
-  if (!modules.has(shared)) {
-    try {
-      // Synchronous: kernels run synchronously. Browsers refuse synchronous compilation of large
-      // modules on the main thread; this one is ~12 KB, and a refusal only means XNNPACK paths.
-      modules.set(shared, new WebAssembly.Module(decode(shared ? KERNELS_WASM_SHARED : KERNELS_WASM_PLAIN)));
-    } catch {
-      modules.set(shared, null);
+  const key = `${shared ? 'shared' : 'plain'}${relaxed ? '-relaxed' : ''}`;
+  if (!modules.has(key)) {
+    if (relaxed) {
+      const base64 = shared ? KERNELS_WASM_SHARED_RELAXED : KERNELS_WASM_PLAIN_RELAXED;
+      let module = compile(base64);
+      if (module === null && enableRelaxedSimdInNode()) module = compile(base64);
+      modules.set(key, module);
+    } else {
+      modules.set(key, compile(shared ? KERNELS_WASM_SHARED : KERNELS_WASM_PLAIN));
     }
   }
-  return modules.get(shared) ?? undefined;
+  const module = modules.get(key);
+  if (module) return { module, relaxed };
+  return relaxed ? compiled(shared, false) : undefined;
 }
 
 function backendMemory(backend: tf.KernelBackend): WebAssembly.Memory | undefined {
@@ -158,15 +217,16 @@ export function nativeKernels(backend: tf.KernelBackend): NativeKernels | undefi
   if (memory === undefined) return undefined;
   const known = s.kernels.get(memory);
   if (known !== undefined) return known ?? undefined;
-  const kernels = instantiate(memory, s.threads);
+  const kernels = instantiate(memory, s.threads, s.relaxed);
   s.kernels.set(memory, kernels ?? null);
   return kernels;
 }
 
-function instantiate(memory: WebAssembly.Memory, threads: number): NativeKernels | undefined {
+function instantiate(memory: WebAssembly.Memory, threads: number, relaxed: boolean): NativeKernels | undefined {
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const module = compiled(shared);
-  if (module === undefined) return undefined;
+  const build = compiled(shared, relaxed);
+  if (build === undefined) return undefined;
+  const { module } = build;
   let exports: WebAssembly.Exports;
   try {
     exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
@@ -179,9 +239,10 @@ function instantiate(memory: WebAssembly.Memory, threads: number): NativeKernels
     get threads() {
       return pool.threads;
     },
+    relaxedSimd: build.relaxed,
     gemm(call) {
       if (call.m === 0 || call.n === 0) return;
-      const args = [call.m, call.k, call.a, call.ars, call.acs, call.b, call.ldb, call.c, call.ldc, call.accumulate ? 1 : 0];
+      const args = [call.m, call.k, call.a, call.ars, call.acs, call.b, call.ldb, call.c, call.ldc, call.accumulate ? 1 : 0, call.scratch ?? 0];
       pool.run(GEMM, args, call.n, call.m * call.n * call.k >= PARALLEL_WORK);
     },
     conv2dFilterGradient({ x, dy, dw, info }) {
