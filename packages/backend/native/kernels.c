@@ -417,3 +417,63 @@ void batch_norm_gradient_apply(const float *x, const float *dy, const float *k, 
     for (; c < cols; ++c) o[c] = g[c] * k[c] + xr[c] * p[c] + q[c];
   }
 }
+
+/* Σ_c a[c]·b[c] over one row: products in float32 (as tfjs' own ops), their sum in float64. */
+static double row_dot(const float *a, const float *b, int cols) {
+  v128_t lo = wasm_f64x2_splat(0), hi = lo;
+  int c = 0;
+  for (; c + 4 <= cols; c += 4) ACCUMULATE64(lo, hi, wasm_f32x4_mul(wasm_v128_load(a + c), wasm_v128_load(b + c)));
+  double s = wasm_f64x2_extract_lane(lo, 0) + wasm_f64x2_extract_lane(lo, 1) + wasm_f64x2_extract_lane(hi, 0) + wasm_f64x2_extract_lane(hi, 1);
+  for (; c < cols; ++c) s += (double)(a[c] * b[c]);
+  return s;
+}
+
+/* Smallest squared norm divided by: x / max(‖x‖, 1e-12), as @arcface/core's l2Normalize. */
+#define MIN_SQUARED_NORM 1e-24
+
+/*
+ * Unit rows of x [rows, cols] in one pass per row, for rows [r0, r1): with q = Σ x²,
+ * inverse[r] = 1 / √max(q, 1e-24), unit = x·inverse[r], unclamped[r] = (q > 1e-24) and
+ * norm[r] = √q. Composed of tfjs ops this was square, sum, maximum, rsqrt, multiply, greater,
+ * cast and sqrt, three of them over the whole matrix.
+ */
+__attribute__((export_name("row_normalize")))
+void row_normalize(const float *x, float *unit, float *inverse, float *unclamped, float *norm, int cols, int r0, int r1) {
+  for (int r = r0; r < r1; ++r) {
+    const float *xr = x + r * cols;
+    float *u = unit + r * cols;
+    const double q = row_dot(xr, xr, cols);
+    const float f = (float)(1.0 / __builtin_sqrt(q > MIN_SQUARED_NORM ? q : MIN_SQUARED_NORM));
+    const v128_t fv = wasm_f32x4_splat(f);
+    int c = 0;
+    for (; c + 4 <= cols; c += 4) wasm_v128_store(u + c, wasm_f32x4_mul(wasm_v128_load(xr + c), fv));
+    for (; c < cols; ++c) u[c] = xr[c] * f;
+    inverse[r] = f;
+    unclamped[r] = q > MIN_SQUARED_NORM ? 1.0f : 0.0f;
+    norm[r] = (float)__builtin_sqrt(q);
+  }
+}
+
+/*
+ * The gradient through that normalisation, scaled, for rows [r0, r1): with g the gradient
+ * with respect to the unit rows, dx = scale·inverse[r]·(g − unit·(unit·g)·unclamped[r]) (the
+ * projection onto the sphere's tangent plane; a clamped row is linear in x). `scale` points
+ * at one float: a loss's dy·s/B, applied here rather than in a pass of its own.
+ */
+__attribute__((export_name("row_normalize_gradient")))
+void row_normalize_gradient(const float *unit, const float *inverse, const float *unclamped, const float *g, const float *scale, float *dx, int cols,
+                            int r0, int r1) {
+  for (int r = r0; r < r1; ++r) {
+    const float *u = unit + r * cols, *gr = g + r * cols;
+    float *o = dx + r * cols;
+    const v128_t projection = wasm_f32x4_splat((float)(row_dot(u, gr, cols) * unclamped[r]));
+    const v128_t f = wasm_f32x4_splat(scale[0] * inverse[r]);
+    int c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const v128_t tangent = wasm_f32x4_sub(wasm_v128_load(gr + c), wasm_f32x4_mul(wasm_v128_load(u + c), projection));
+      wasm_v128_store(o + c, wasm_f32x4_mul(tangent, f));
+    }
+    const float p = wasm_f32x4_extract_lane(projection, 0), fs = wasm_f32x4_extract_lane(f, 0);
+    for (; c < cols; ++c) o[c] = (gr[c] - u[c] * p) * fs;
+  }
+}

@@ -125,14 +125,14 @@ function closedFormLoss(
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xUnit, xInverse, xUnclamped, wUnit, wInverse, wUnclamped, p, savedSlope, savedAt] =
           saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor2D];
-        // dL/dc = k·p off target and k·(p_y − 1)·dt/dc on it, k = s·dy/B. k is applied to the
-        // [B, D] and [B, D]-sized operands of the two products, not to the [B, C] matrix.
+        // dL/dc = k·p off target and k·(p_y − 1)·dt/dc on it, k = s·dy/B. k is applied with the
+        // normalisation's gradient, to the [B, D] and [C, D] results, not to the [B, C] matrix.
         const k = tf.mul(dy, scale / labels.shape[0]);
         const onTarget = tf.mul(tf.sub(tf.gatherND(p, savedAt), 1), savedSlope);
         const g = tf.tensorScatterUpdate(p, savedAt, onTarget) as tf.Tensor2D;
         return [
-          normalizeRowsBackward(xUnit, xInverse, xUnclamped, tf.mul(tf.matMul(g, wUnit), k) as tf.Tensor2D),
-          normalizeRowsBackward(wUnit, wInverse, wUnclamped, tf.matMul(tf.transpose(g), tf.mul(xUnit, k) as tf.Tensor2D)),
+          normalizeRowsBackward(xUnit, xInverse, xUnclamped, tf.matMul(g, wUnit), k),
+          normalizeRowsBackward(wUnit, wInverse, wUnclamped, tf.matMul(g, xUnit, true, false), k),
         ];
       },
     };

@@ -22,7 +22,7 @@ export function normalizedCosines(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
         const g = dy as tf.Tensor2D;
         return [
           normalizeRowsBackward(xUnit, xInverse, xUnclamped, tf.matMul(g, wUnit)),
-          normalizeRowsBackward(wUnit, wInverse, wUnclamped, tf.matMul(tf.transpose(g), xUnit)),
+          normalizeRowsBackward(wUnit, wInverse, wUnclamped, tf.matMul(g, xUnit, true, false)),
         ];
       },
     };

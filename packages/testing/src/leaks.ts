@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 
 /**
  * Runs `fn` and asserts that it left no tensor behind apart from those it returned
- * (which are disposed here). The check tfjs' own suites use: `tf.memory().numTensors`.
+ * (which stay the caller's to dispose). The check tfjs' own suites use: `tf.memory().numTensors`.
  */
 export async function expectNoLeak<T>(fn: () => T | Promise<T>): Promise<T> {
   const before = tf.memory().numTensors;

@@ -10,6 +10,8 @@ import { makeFastBatchMatMul, makeFastFusedMatMul } from './fast-mat-mul';
 import { makeFastTranspose } from './fast-transpose';
 import { makeFastReduction } from './fast-reduce';
 import { makeFastSlice } from './fast-slice';
+import { makeSharedIdentity } from './shared-identity';
+import { ROW_NORMALIZE, ROW_NORMALIZE_GRADIENT, rowNormalize, rowNormalizeGradient } from './row-normalization';
 import { PRELU_INPUT_GRADIENT, PRELU_SLOPE_GRADIENT, preluGradient, preluInputGradient, preluSlopeGradient } from './prelu-gradient';
 
 export interface WasmTrainingKernelOptions {
@@ -17,10 +19,12 @@ export interface WasmTrainingKernelOptions {
    * Also replace stock wasm kernels that exist but are slow on the training path:
    * `Conv2DBackpropInput` (a scalar loop), `BatchMatMul` / `_FusedMatMul` with a
    * transposed operand or a batch, `FusedBatchNorm` (a scalar loop), `Transpose` (an
-   * untiled loop), `Slice` (which copies its whole input out of the heap), `Sum` / `Mean`
+   * untiled loop), `Slice` (which copies its whole input out of the heap), `Identity` (which
+   * copies: every tensor a `customGrad` saves goes through it), `Sum` / `Mean`
    * over outer axes (which transpose first), PReLU's gradient (seven kernels), and add
    * `ArcfaceBatchNormGradient` (batch norm's backward in two passes, used by
-   * `@arcface/backbones`). Default true.
+   * `@arcface/backbones`) and `ArcfaceRowNormalize` / `ArcfaceRowNormalizeGradient` (the
+   * margin losses' row normalisation, one pass each, used by `@arcface/margins`). Default true.
    */
   readonly replaceSlowKernels?: boolean;
 }
@@ -94,9 +98,12 @@ export function registerWasmTrainingKernels(options: WasmTrainingKernelOptions =
     plan.push([PRELU_INPUT_GRADIENT, preluInputGradient as unknown as tf.KernelFunc]);
     plan.push([PRELU_SLOPE_GRADIENT, preluSlopeGradient as unknown as tf.KernelFunc]);
     wrapStock(tf.Slice, makeFastSlice);
+    wrapStock(tf.Identity, makeSharedIdentity);
     wrapStock(tf.Sum, (stock) => makeFastReduction('sum', stock));
     wrapStock(tf.Mean, (stock) => makeFastReduction('mean', stock));
     plan.push([BATCH_NORM_GRADIENT, batchNormGradient as unknown as tf.KernelFunc]);
+    plan.push([ROW_NORMALIZE, rowNormalize as unknown as tf.KernelFunc]);
+    plan.push([ROW_NORMALIZE_GRADIENT, rowNormalizeGradient as unknown as tf.KernelFunc]);
   }
 
   const previous = new Map<string, tf.KernelConfig | undefined>();

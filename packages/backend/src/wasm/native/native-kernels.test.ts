@@ -259,6 +259,46 @@ for (const { shared, relaxed } of variants) {
       );
     });
 
+    it('row normalisation and its gradient equal float64 loops, rows under the clamp included', () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 2 ** 30 }), (rows, cols, seed) => {
+          const alloc = allocator(memory);
+          // Every fifth row tiny (‖x‖ below 1e-12): the clamp, and its gradient without the projection.
+          const x = seededValues(seed, rows * cols).map((v, i) => Math.fround(Math.floor(i / cols) % 5 === 4 ? v * 1e-14 : v));
+          const g = seededValues(seed + 1, rows * cols).map(Math.fround);
+          const scale = Math.fround(0.25 + (seed % 7));
+          const [X, G, K] = [alloc(x), alloc(g), alloc([scale])];
+          const [unit, inverse, unclamped, norm, dx] = [rows * cols, rows, rows, rows, rows * cols].map((n) => alloc(new Float64Array(n).fill(99)));
+          kernels.rowNormalize({ x: X.address, unit: unit!.address, inverse: inverse!.address, unclamped: unclamped!.address, norm: norm!.address, rows, cols });
+          kernels.rowNormalizeGradient({
+            unit: unit!.address, inverse: inverse!.address, unclamped: unclamped!.address, g: G.address, scale: K.address, dx: dx!.address, rows, cols,
+          });
+          const expected = { unit: [] as number[], inverse: [] as number[], unclamped: [] as number[], norm: [] as number[], dx: [] as number[] };
+          for (let r = 0; r < rows; r++) {
+            const row = Array.from(x.subarray(r * cols, (r + 1) * cols));
+            const q = row.reduce((s, v) => s + v * v, 0);
+            const f = 1 / Math.sqrt(Math.max(q, 1e-24));
+            const u = row.map((v) => v * f);
+            const gr = Array.from(g.subarray(r * cols, (r + 1) * cols));
+            const projection = q > 1e-24 ? u.reduce((s, v, c) => s + v * gr[c]!, 0) : 0;
+            expected.unit.push(...u);
+            expected.inverse.push(q > 1e-24 ? f : 1); // compared relative to 1e12 below
+            expected.unclamped.push(q > 1e-24 ? 1 : 0);
+            expected.norm.push(Math.sqrt(q));
+            expected.dx.push(...gr.map((v, c) => (q > 1e-24 ? scale * f * (v - u[c]! * projection) : v)));
+          }
+          expectClose(unit!.view, expected.unit, 1, 'unit rows');
+          expectClose(unclamped!.view, expected.unclamped, 1, 'unclamped');
+          expectClose(norm!.view, expected.norm, Math.sqrt(cols), 'norms');
+          // A clamped row's inverse is 1e12 and its gradient g·scale·1e12: compared after dividing that out.
+          const clamped = (r: number) => expected.unclamped[r] === 0;
+          expectClose(inverse!.view.map((v, r) => (clamped(r) ? v / 1e12 : v)), expected.inverse, 1, 'inverse norms');
+          expectClose(dx!.view.map((v, i) => (clamped(Math.floor(i / cols)) ? v / (scale * 1e12) : v)), expected.dx, scale * 10, 'gradient');
+        }),
+        { numRuns: 60, seed: 11, examples: [[2000, 67, 1]] },
+      );
+    });
+
     it('an operand outside the memory is an error, not a hang', () => {
       const beyond = memory.buffer.byteLength + 4096;
       expect(() => kernels.gemm({ m: 64, n: 64, k: 64, a: 64, ars: 64, acs: 1, b: 64, ldb: 64, c: beyond, ldc: 64, accumulate: false })).toThrow();

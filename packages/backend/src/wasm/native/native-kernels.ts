@@ -34,6 +34,13 @@ export interface NativeKernels {
   batchNormGradientApply(call: { x: number; dy: number; k: number; p: number; q: number; dx: number; rows: number; cols: number }): void;
   /** out[c] = Σ_r x[r, c] / divisor (an integer: 1 for a sum, rows for a mean), summed in float64. */
   columnSums(call: { x: number; out: number; rows: number; cols: number; divisor: number }): void;
+  /**
+   * Unit rows of x [rows, cols]: unit = x·inverse, inverse[r] = 1/√max(q, 1e-24), unclamped[r] =
+   * (q > 1e-24), norm[r] = √q with q = Σ_c x[r, c]², summed in float64.
+   */
+  rowNormalize(call: { x: number; unit: number; inverse: number; unclamped: number; norm: number; rows: number; cols: number }): void;
+  /** dx = scale·inverse[r]·(g − unit·(unit·g)·unclamped[r]) row by row; `scale` addresses one float. */
+  rowNormalizeGradient(call: { unit: number; inverse: number; unclamped: number; g: number; scale: number; dx: number; rows: number; cols: number }): void;
 }
 
 export interface GemmCall {
@@ -77,6 +84,8 @@ const NAMES = [
   'column_sums',
   'batch_norm_gradient_sums',
   'batch_norm_gradient_apply',
+  'row_normalize',
+  'row_normalize_gradient',
 ] as const;
 
 /** Multiply-adds below which a product stays on one thread (waking a worker costs ~50 µs). */
@@ -92,6 +101,8 @@ const PRELU_SLOPE_GRADIENT = NAMES.indexOf('prelu_slope_gradient');
 const COLUMN_SUMS = NAMES.indexOf('column_sums');
 const BATCH_NORM_GRADIENT_SUMS = NAMES.indexOf('batch_norm_gradient_sums');
 const BATCH_NORM_GRADIENT_APPLY = NAMES.indexOf('batch_norm_gradient_apply');
+const ROW_NORMALIZE = NAMES.indexOf('row_normalize');
+const ROW_NORMALIZE_GRADIENT = NAMES.indexOf('row_normalize_gradient');
 
 interface EmscriptenModule {
   wasmMemory?: WebAssembly.Memory;
@@ -270,6 +281,12 @@ function instantiate(memory: WebAssembly.Memory, threads: number, relaxed: boole
     },
     columnSums({ x, out, rows, cols, divisor }) {
       pool.run(COLUMN_SUMS, [x, out, rows, cols, divisor], cols, rows * cols >= PARALLEL_VALUES);
+    },
+    rowNormalize({ x, unit, inverse, unclamped, norm, rows, cols }) {
+      pool.run(ROW_NORMALIZE, [x, unit, inverse, unclamped, norm, cols], rows, rows * cols >= PARALLEL_VALUES);
+    },
+    rowNormalizeGradient({ unit, inverse, unclamped, g, scale, dx, rows, cols }) {
+      pool.run(ROW_NORMALIZE_GRADIENT, [unit, inverse, unclamped, g, scale, dx, cols], rows, rows * cols >= PARALLEL_VALUES);
     },
   };
 }
