@@ -6,6 +6,8 @@ export interface BenchOptions {
   readonly side: number;
   readonly reps: number;
   readonly trainReps: number;
+  /** Rounds of the margin head, each PyTorch then tfjs back to back (medians over rounds). */
+  readonly headRounds: number;
   readonly workloads: readonly string[];
   readonly networks: readonly string[];
   /** Networks whose training step is timed (default: all of `networks`); the others get a row saying so. */
@@ -38,6 +40,8 @@ const HELP = `pnpm bench [flags]
   --classes 1000,10000,100000  margin-head class counts
   --batch 64 --side 112      training/inference batch and image side
   --reps 3 --train-reps 2    timed repetitions (median; one warm-up before)
+  --head-rounds 3            margin head: rounds of PyTorch then tfjs back to back; the table gives
+                             medians over rounds and the median of the rounds' ratios
   --workloads head,train,infer
   --networks mobilefacenet,iresnet18
   --train-networks mobilefacenet   time the training step of these only (default: all networks)
@@ -86,6 +90,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     side: int('side', 112),
     reps: int('reps', 3),
     trainReps: int('train-reps', 2),
+    headRounds: int('head-rounds', 3),
     workloads: list('workloads', 'head,train,infer'),
     networks: list('networks', 'mobilefacenet,iresnet18'),
     trainNetworks: list('train-networks', flags.get('networks') ?? 'mobilefacenet,iresnet18'),

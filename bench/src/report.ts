@@ -8,6 +8,44 @@ export interface Row extends Measurement {
   readonly torchMs?: number;
   readonly ratio?: number;
   readonly target: number;
+  /** Per-round ratios, when the work was measured in rounds alternating with PyTorch. */
+  readonly roundRatios?: readonly number[];
+}
+
+/** One round: PyTorch's timings and tfjs' for the same work, measured back to back. */
+export interface Round {
+  readonly measurements: readonly Measurement[];
+  readonly torch: TorchRun;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/**
+ * Rows from rounds of the same measurements: time and PyTorch time are medians over the rounds,
+ * the ratio the median of each round's own ratio. On a machine whose speed drifts (a shared
+ * 2-core VM: 1.5× between minutes), a ratio of two timings taken back to back is what stays
+ * stable; timings minutes apart are not comparable.
+ */
+export function combineRounds(rounds: readonly Round[]): Row[] {
+  const perRound = rounds.map((round) => attachRatios(round.measurements, round.torch));
+  const first = perRound[0] ?? [];
+  return first.map((row, index) => {
+    const same = perRound.map((rows) => rows[index]).filter((r): r is Row => r !== undefined && r.detail === row.detail);
+    const times = same.flatMap((r) => (r.ms === undefined ? [] : [r.ms]));
+    const torchTimes = same.flatMap((r) => (r.torchMs === undefined ? [] : [r.torchMs]));
+    const ratios = same.flatMap((r) => (r.ratio === undefined ? [] : [r.ratio]));
+    const { ms: _ms, torchMs: _torchMs, ratio: _ratio, ...rest } = row;
+    return {
+      ...rest,
+      ...(times.length === 0 ? {} : { ms: median(times) }),
+      ...(torchTimes.length === 0 ? {} : { torchMs: median(torchTimes) }),
+      ...(ratios.length === 0 ? {} : { ratio: median(ratios), roundRatios: ratios }),
+    };
+  });
 }
 
 function torchKey(m: Measurement): (r: TorchRun['results'][number]) => boolean {
@@ -49,8 +87,9 @@ export function markdownTable(rows: readonly Row[], torch: TorchRun, heading: st
     const extra = r.imagesPerSecond !== undefined ? ` (${r.imagesPerSecond.toFixed(1)} img/s)` : r.note !== undefined ? ` (${r.note})` : '';
     const time = r.ms === undefined ? (r.note ?? 'skipped') : `${fmt(r.ms)}${extra}`;
     const met = r.ratio === undefined ? '—' : r.ratio <= r.target ? 'yes' : 'no';
+    const rounds = r.roundRatios !== undefined && r.roundRatios.length > 1 ? ` (${r.roundRatios.map((x) => x.toFixed(2)).join(', ')})` : '';
     lines.push(
-      `| ${r.workload} | ${r.detail} | ${r.backend} | ${time} | ${fmt(r.torchMs)} | ${r.ratio === undefined ? '—' : `${r.ratio.toFixed(2)}×`} | ≤ ${r.target} | ${met} |`,
+      `| ${r.workload} | ${r.detail} | ${r.backend} | ${time} | ${fmt(r.torchMs)} | ${r.ratio === undefined ? '—' : `${r.ratio.toFixed(2)}×${rounds}`} | ≤ ${r.target} | ${met} |`,
     );
   }
   if (torch.skipped !== undefined) lines.push('', `PyTorch reference skipped: ${torch.skipped}.`);

@@ -6,8 +6,8 @@ import { registerWasmTrainingKernels, selectBackend, describeBackendSelection, t
 import { flagValue, parseOptions, type BenchOptions } from './options';
 import { profileTrainStep } from './profile-train-step';
 import type { ProfileSummary } from './profile-report';
-import { attachRatios, markdownTable, replaceSection } from './report';
-import { runTorchReference } from './torch-reference';
+import { attachRatios, combineRounds, markdownTable, replaceSection, type Round, type Row } from './report';
+import { runTorchReference, type TorchRun } from './torch-reference';
 import { inference, marginHead, trainStep, type Measurement } from './workloads';
 
 // The literal specifiers let a bundler include the optional engines (the GPU run ships one file).
@@ -28,9 +28,9 @@ const importer: ModuleImporter = async (specifier) => {
 
 const REPO_ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..', '..');
 
-async function measureBackend(backend: string, options: BenchOptions, log: (line: string) => void): Promise<Measurement[]> {
+/** Collects one backend's measurements, logging each; a failure becomes a row saying so. */
+function recorder(backend: string, log: (line: string) => void) {
   const out: Measurement[] = [];
-  const heavyOnCpu = backend === 'cpu' && !options.cpuAll;
   const skip = (workload: Measurement['workload'], detail: string, note: string) => out.push({ workload, backend, detail, note });
   const attempt = async (what: string, fn: () => Promise<Measurement>, workload: Measurement['workload'], detail: string) => {
     log(`  ${backend}: ${what} …`);
@@ -44,19 +44,29 @@ async function measureBackend(backend: string, options: BenchOptions, log: (line
       skip(workload, detail, `failed: ${message}`);
     }
   };
-  if (options.workloads.includes('head')) {
-    for (const classes of options.classes) {
-      const detail = `B=256 D=512 C=${classes}`;
-      if (heavyOnCpu && classes > 10_000) skip('margin-head', detail, 'skipped on cpu (pure JS; --cpu-all runs it)');
-      else await attempt(`margin head C=${classes}`, () => marginHead(backend, classes, options.reps), 'margin-head', detail);
-    }
-    // The same head on the stock wasm kernels: what the transposed-matMul fix is worth.
-    if (backend === 'wasm' && options.classes.includes(10_000)) {
-      const kernels = registerWasmTrainingKernels();
-      kernels.unregister();
-      await attempt('margin head C=10000 (stock kernels)', () => marginHead(backend, 10_000, 1, ', stock wasm kernels'), 'margin-head', 'C=10000 stock');
-      registerWasmTrainingKernels();
-    }
+  return { out, skip, attempt };
+}
+
+/** One round of margin heads on `backend`. */
+async function measureHeads(backend: string, options: BenchOptions, log: (line: string) => void): Promise<Measurement[]> {
+  const { out, skip, attempt } = recorder(backend, log);
+  for (const classes of options.classes) {
+    const detail = `B=256 D=512 C=${classes}`;
+    if (backend === 'cpu' && !options.cpuAll && classes > 10_000) skip('margin-head', detail, 'skipped on cpu (pure JS; --cpu-all runs it)');
+    else await attempt(`margin head C=${classes}`, () => marginHead(backend, classes, options.reps), 'margin-head', detail);
+  }
+  return out;
+}
+
+/** The head on the stock wasm kernels (what the kernel fixes are worth), training steps and inference. */
+async function measureRest(backend: string, options: BenchOptions, log: (line: string) => void): Promise<Measurement[]> {
+  const { out, skip, attempt } = recorder(backend, log);
+  const heavyOnCpu = backend === 'cpu' && !options.cpuAll;
+  if (options.workloads.includes('head') && backend === 'wasm' && options.classes.includes(10_000)) {
+    const kernels = registerWasmTrainingKernels();
+    kernels.unregister();
+    await attempt('margin head C=10000 (stock kernels)', () => marginHead(backend, 10_000, 1, ', stock wasm kernels'), 'margin-head', 'C=10000 stock');
+    registerWasmTrainingKernels();
   }
   for (const network of options.networks) {
     const detail = `${network} ${options.side}×${options.side} B=${options.batch}`;
@@ -140,11 +150,17 @@ async function main(): Promise<void> {
     return;
   }
 
-  log('PyTorch reference …');
-  const torch = runTorchReference(options);
-  log(torch.skipped ?? `PyTorch ${JSON.stringify(torch.info)}: ${torch.results.length} timings`);
+  const heads = options.workloads.includes('head');
+  const others = options.workloads.filter((w) => w !== 'head');
+  const reference = (workloads: readonly string[]) => runTorchReference({ ...options, workloads });
+  let torch: TorchRun = { results: [] };
+  if (others.length > 0) {
+    log(`PyTorch reference (${others.join(', ')}) …`);
+    torch = reference(others);
+    log(torch.skipped ?? `PyTorch ${JSON.stringify(torch.info)}: ${torch.results.length} timings`);
+  }
 
-  const measurements: Measurement[] = [];
+  const rows: Row[] = [];
   const selections: string[] = [];
   for (const backend of options.backends) {
     const activation = await activate(backend, options, log);
@@ -153,15 +169,32 @@ async function main(): Promise<void> {
       continue;
     }
     selections.push(`- ${backend}: ${activation.reason}${backend === 'webgpu' ? ` (filter-gradient kernels: ${options.webgpuKernels})` : ''}${options.flags.length > 0 ? `; flags ${options.flags.map(([n, v]) => `${n}=${v}`).join(', ')}` : ''}`);
-    measurements.push(...(await measureBackend(tf.getBackend(), options, log)));
+    if (heads) {
+      // Each round: PyTorch's heads, then this backend's, back to back.
+      const rounds: Round[] = [];
+      for (let round = 1; round <= options.headRounds; round++) {
+        log(`margin head, round ${round} of ${options.headRounds}: PyTorch …`);
+        const headTorch = reference(['head']);
+        log(headTorch.skipped ?? `  PyTorch: ${headTorch.results.map((r) => `C=${String(r.classes)} ${r.ms.toFixed(1)} ms`).join(', ')}`);
+        if (torch.info === undefined && headTorch.info !== undefined) torch = { ...torch, info: headTorch.info };
+        if (headTorch.skipped !== undefined) torch = { ...torch, skipped: headTorch.skipped };
+        rounds.push({ measurements: await measureHeads(tf.getBackend(), options, log), torch: headTorch });
+      }
+      rows.push(...combineRounds(rounds));
+    }
+    rows.push(...attachRatios(await measureRest(tf.getBackend(), options, log), torch));
   }
 
-  const rows = attachRatios(measurements, torch);
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const torchInfo = torch.info === undefined ? 'PyTorch: not run' : `PyTorch ${String(torch.info.version)} on ${String(torch.info.device)}${torch.info.gpu === undefined ? '' : ` (${String(torch.info.gpu)})`}, ${String(torch.info.threads)} threads`;
   const environment = [
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} × ${cpu}, Node ${process.version}, tfjs ${tf.version_core}. ${torchInfo}.`,
     `Median of ${options.reps} runs (training: ${options.trainReps}) after one warm-up. Ratio = tfjs time ÷ PyTorch time for the same work in the same run (lower is better).`,
+    ...(heads
+      ? [
+          `Margin head: ${options.headRounds} rounds, each PyTorch then tfjs back to back (this machine's speed drifts by up to 1.5× from minute to minute); times are medians over the rounds, the ratio is the median of the rounds' own ratios (listed).`,
+        ]
+      : []),
     '',
     ...selections,
   ].join('\n');
