@@ -18,6 +18,13 @@ export interface Measurement {
 
 const arcface = () => createMargin('additive-angular');
 
+/**
+ * Untimed runs before the head's timed ones, here and in torch_reference.py: a head step is
+ * short, and V8 compiles hot wasm functions with its optimising tier only after a first run or
+ * two on the baseline one (the first head after a backend starts measured 45 against 28 ms).
+ */
+const HEAD_WARMUPS = 3;
+
 /** (a) Normalise, cosines against row-stored centres, ArcFace, softmax cross-entropy; ∂/∂x and ∂/∂W. */
 export async function marginHead(backend: string, classes: number, reps: number, label = ''): Promise<Measurement> {
   const x = tf.randomNormal([256, 512], 0, 1, 'float32', 1) as tf.Tensor2D;
@@ -26,11 +33,15 @@ export async function marginHead(backend: string, classes: number, reps: number,
   const margin = arcface();
   const lossGrads = tf.valueAndGrads((xs: tf.Tensor, ws: tf.Tensor) => marginSoftmaxLoss(xs as tf.Tensor2D, ws as tf.Tensor2D, labels, margin, { validate: false }));
   try {
-    const ms = await medianMs(reps, () => {
-      const { value, grads } = lossGrads([x, w]);
-      // A scalar from each gradient is enough to wait on all of them.
-      return [value, tf.sum(tf.slice(grads[0]!, [0, 0], [1, 8])), tf.sum(tf.slice(grads[1]!, [0, 0], [1, 8]))];
-    });
+    const ms = await medianMs(
+      reps,
+      () => {
+        const { value, grads } = lossGrads([x, w]);
+        // A scalar from each gradient is enough to wait on all of them.
+        return [value, tf.sum(tf.slice(grads[0]!, [0, 0], [1, 8])), tf.sum(tf.slice(grads[1]!, [0, 0], [1, 8]))];
+      },
+      HEAD_WARMUPS,
+    );
     return { workload: 'margin-head', backend, detail: `B=256 D=512 C=${classes}${label}`, ms };
   } finally {
     tf.dispose([x, w, labels]);

@@ -119,6 +119,10 @@ function reductionAxes(rank: number): number[] {
 const batchStatistics = (x: tf.Tensor, axes: number[]): tf.Tensor2D =>
   tf.customGrad((input) => {
     const xs = input as tf.Tensor;
+    if (channelsLast(axes, xs.rank) && xs.dtype === 'float32' && tf.getKernel(BATCH_MOMENTS, tf.getBackend()) !== undefined) {
+      // The backend's one-pass statistics (@arcface/backend on wasm: Σx and Σx² in float64).
+      return { value: tf.engine().runKernel(BATCH_MOMENTS, { x: xs }) as tf.Tensor2D, gradFunc: () => tf.zerosLike(xs) };
+    }
     const mean = tf.mean(xs, axes);
     const deviation = tf.squaredDifference(xs, broadcastable(mean, xs.rank));
     const variance = tf.mean(deviation, axes);
@@ -196,6 +200,12 @@ function normalize(
  * varianceEpsilon; outputs [∂x, ∂γ, ∂β] (`@arcface/backend` registers it for wasm).
  */
 const BATCH_NORM_GRADIENT = 'ArcfaceBatchNormGradient';
+
+/**
+ * The kernel a backend may register for the batch statistics of channels-last x: input x,
+ * output [2, C], the mean and the biased variance over every axis but the last.
+ */
+const BATCH_MOMENTS = 'ArcfaceBatchMoments';
 
 /** Whether the statistics run over every axis but the last. */
 function channelsLast(axes: readonly number[], rank: number): boolean {

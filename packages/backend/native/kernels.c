@@ -477,3 +477,56 @@ void row_normalize_gradient(const float *unit, const float *inverse, const float
     for (; c < cols; ++c) o[c] = (gr[c] - u[c] * p) * fs;
   }
 }
+
+/* Adds 4 floats to two float64 accumulators of their sum and two of their squares (squared in float64, exact). */
+#define MOMENTS64(s_lo, s_hi, q_lo, q_hi, v) \
+  do { \
+    const v128_t v_ = (v); \
+    const v128_t a_ = wasm_f64x2_promote_low_f32x4(v_), b_ = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v_, v_, 2, 3, 0, 1)); \
+    s_lo = wasm_f64x2_add(s_lo, a_); \
+    s_hi = wasm_f64x2_add(s_hi, b_); \
+    q_lo = wasm_f64x2_add(q_lo, wasm_f64x2_mul(a_, a_)); \
+    q_hi = wasm_f64x2_add(q_hi, wasm_f64x2_mul(b_, b_)); \
+  } while (0)
+
+/* mean = s/n and the biased variance q/n − mean² (never below 0) from float64 sums, as float32. */
+static inline void store_moments(double s, double q, int rows, float *mean, float *variance) {
+  const double m = s / rows, v = q / rows - m * m;
+  *mean = (float)m;
+  *variance = (float)(v > 0 ? v : 0);
+}
+
+/*
+ * Batch statistics of x [rows, cols] per column, for columns [c0, c1): out[c] = mean and
+ * out[cols + c] = biased variance, from Σx and Σx² in float64 in one pass over x (float32
+ * inputs squared in float64 are exact, so E[x²] − E[x]² loses nothing that matters unless
+ * |mean| exceeds the deviation a million-fold). tfjs makes three passes (mean, squared
+ * difference, mean) with a full-size temporary.
+ */
+__attribute__((export_name("column_moments")))
+void column_moments(const float *x, float *out, int rows, int cols, int c0, int c1) {
+  int c = c0;
+  for (; c + 8 <= c1; c += 8) {
+    v128_t s0 = wasm_f64x2_splat(0), s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+    for (int r = 0; r < rows; ++r) {
+      const float *xr = x + r * cols + c;
+      MOMENTS64(s0, s1, q0, q1, wasm_v128_load(xr));
+      MOMENTS64(s2, s3, q2, q3, wasm_v128_load(xr + 4));
+    }
+    /* MOMENTS64 pairs lanes (0, 1) into the first accumulator and (2, 3) into the second. */
+    const v128_t sums[4] = {s0, s1, s2, s3}, squares[4] = {q0, q1, q2, q3};
+    for (int i = 0; i < 4; ++i) {
+      store_moments(wasm_f64x2_extract_lane(sums[i], 0), wasm_f64x2_extract_lane(squares[i], 0), rows, out + c + 2 * i, out + cols + c + 2 * i);
+      store_moments(wasm_f64x2_extract_lane(sums[i], 1), wasm_f64x2_extract_lane(squares[i], 1), rows, out + c + 2 * i + 1, out + cols + c + 2 * i + 1);
+    }
+  }
+  for (; c < c1; ++c) {
+    double s = 0, q = 0;
+    for (int r = 0; r < rows; ++r) {
+      const double v = x[r * cols + c];
+      s += v;
+      q += v * v;
+    }
+    store_moments(s, q, rows, out + c, out + cols + c);
+  }
+}

@@ -6,6 +6,7 @@ import { depthwiseBackpropFilter } from './depthwise-backprop-filter';
 import { depthwiseBackpropInput } from './depthwise-backprop-input';
 import { batchNormAffine } from './batch-norm-affine';
 import { BATCH_NORM_GRADIENT, batchNormGradient } from './batch-norm-gradient';
+import { BATCH_MOMENTS, batchMoments } from './batch-moments';
 import { makeFastBatchMatMul, makeFastFusedMatMul } from './fast-mat-mul';
 import { makeFastTranspose } from './fast-transpose';
 import { makeFastReduction } from './fast-reduce';
@@ -22,9 +23,10 @@ export interface WasmTrainingKernelOptions {
    * untiled loop), `Slice` (which copies its whole input out of the heap), `Identity` (which
    * copies: every tensor a `customGrad` saves goes through it), `Sum` / `Mean`
    * over outer axes (which transpose first), PReLU's gradient (seven kernels), and add
-   * `ArcfaceBatchNormGradient` (batch norm's backward in two passes, used by
-   * `@arcface/backbones`) and `ArcfaceRowNormalize` / `ArcfaceRowNormalizeGradient` (the
-   * margin losses' row normalisation, one pass each, used by `@arcface/margins`). Default true.
+   * `ArcfaceBatchNormGradient` (batch norm's backward in two passes) and `ArcfaceBatchMoments`
+   * (its batch statistics in one), used by `@arcface/backbones`, and `ArcfaceRowNormalize` /
+   * `ArcfaceRowNormalizeGradient` (the margin losses' row normalisation, one pass each), used
+   * by `@arcface/margins`. Default true.
    */
   readonly replaceSlowKernels?: boolean;
 }
@@ -102,6 +104,7 @@ export function registerWasmTrainingKernels(options: WasmTrainingKernelOptions =
     wrapStock(tf.Sum, (stock) => makeFastReduction('sum', stock));
     wrapStock(tf.Mean, (stock) => makeFastReduction('mean', stock));
     plan.push([BATCH_NORM_GRADIENT, batchNormGradient as unknown as tf.KernelFunc]);
+    plan.push([BATCH_MOMENTS, batchMoments as unknown as tf.KernelFunc]);
     plan.push([ROW_NORMALIZE, rowNormalize as unknown as tf.KernelFunc]);
     plan.push([ROW_NORMALIZE_GRADIENT, rowNormalizeGradient as unknown as tf.KernelFunc]);
   }

@@ -221,7 +221,7 @@ for (const { shared, relaxed } of variants) {
       );
     });
 
-    it('channel passes (affine, PReLU gradients, column sums and means) equal float64 loops', () => {
+    it('channel passes (affine, PReLU gradients, column sums, means and moments) equal float64 loops', () => {
       fc.assert(
         fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 2 ** 30 }), (rows, cols, seed) => {
           const alloc = allocator(memory);
@@ -253,6 +253,11 @@ for (const { shared, relaxed } of variants) {
           expectClose(sums.view, columnSum((r, c) => x[at(r, c)]!), 1, 'sum');
           kernels.columnSums({ x: X.address, out: sums.address, rows, cols, divisor: rows });
           expectClose(sums.view, columnSum((r, c) => x[at(r, c)]! / rows), 1, 'mean');
+
+          const moments = alloc(new Float64Array(2 * cols).fill(99));
+          kernels.columnMoments({ x: X.address, out: moments.address, rows, cols });
+          const mean = columnSum((r, c) => x[at(r, c)]! / rows);
+          expectClose(moments.view, [...mean, ...columnSum((r, c) => (x[at(r, c)]! - mean[c]!) ** 2 / rows)], 1, 'moments');
         }),
         // The first example is large enough to be split among threads.
         { numRuns: 60, seed: 7, examples: [[2000, 67, 1]] },

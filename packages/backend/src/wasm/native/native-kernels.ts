@@ -39,6 +39,8 @@ export interface NativeKernels {
    * (q > 1e-24), norm[r] = √q with q = Σ_c x[r, c]², summed in float64.
    */
   rowNormalize(call: { x: number; unit: number; inverse: number; unclamped: number; norm: number; rows: number; cols: number }): void;
+  /** out [2, cols]: each column's mean and biased variance, from float64 sums of x and x². */
+  columnMoments(call: { x: number; out: number; rows: number; cols: number }): void;
   /** dx = scale·inverse[r]·(g − unit·(unit·g)·unclamped[r]) row by row; `scale` addresses one float. */
   rowNormalizeGradient(call: { unit: number; inverse: number; unclamped: number; g: number; scale: number; dx: number; rows: number; cols: number }): void;
 }
@@ -86,6 +88,7 @@ const NAMES = [
   'batch_norm_gradient_apply',
   'row_normalize',
   'row_normalize_gradient',
+  'column_moments',
 ] as const;
 
 /** Multiply-adds below which a product stays on one thread (waking a worker costs ~50 µs). */
@@ -103,6 +106,7 @@ const BATCH_NORM_GRADIENT_SUMS = NAMES.indexOf('batch_norm_gradient_sums');
 const BATCH_NORM_GRADIENT_APPLY = NAMES.indexOf('batch_norm_gradient_apply');
 const ROW_NORMALIZE = NAMES.indexOf('row_normalize');
 const ROW_NORMALIZE_GRADIENT = NAMES.indexOf('row_normalize_gradient');
+const COLUMN_MOMENTS = NAMES.indexOf('column_moments');
 
 interface EmscriptenModule {
   wasmMemory?: WebAssembly.Memory;
@@ -284,6 +288,9 @@ function instantiate(memory: WebAssembly.Memory, threads: number, relaxed: boole
     },
     rowNormalize({ x, unit, inverse, unclamped, norm, rows, cols }) {
       pool.run(ROW_NORMALIZE, [x, unit, inverse, unclamped, norm, cols], rows, rows * cols >= PARALLEL_VALUES);
+    },
+    columnMoments({ x, out, rows, cols }) {
+      pool.run(COLUMN_MOMENTS, [x, out, rows, cols], cols, rows * cols >= PARALLEL_VALUES);
     },
     rowNormalizeGradient({ unit, inverse, unclamped, g, scale, dx, rows, cols }) {
       pool.run(ROW_NORMALIZE_GRADIENT, [unit, inverse, unclamped, g, scale, dx, cols], rows, rows * cols >= PARALLEL_VALUES);
