@@ -530,3 +530,108 @@ void column_moments(const float *x, float *out, int rows, int cols, int c0, int 
     store_moments(s, q, rows, out + c, out + cols + c);
   }
 }
+
+/*
+ * c[i, j] += Σ_k a[i·ars + k]·bt[j·k_ + k] for i < rows, j < cols: fewer than 8 output columns
+ * (a stem's input gradient has 3) as dot products along k, four lanes at a time, instead of
+ * tile_narrow's scalar loop. bt holds the columns transposed, each k floats long.
+ */
+static void row_dots(int rows, int cols, int k, const float *a, int ars, const float *bt, float *c, int ldc) {
+  for (int i = 0; i < rows; ++i) {
+    const float *ai = a + i * ars;
+    for (int j = 0; j < cols; ++j) {
+      const float *bj = bt + j * k;
+      v128_t acc = wasm_f32x4_splat(0.0f);
+      int kk = 0;
+      for (; kk + 4 <= k; kk += 4) FMA(acc, wasm_v128_load(ai + kk), wasm_v128_load(bj + kk));
+      float s = wasm_f32x4_extract_lane(acc, 0) + wasm_f32x4_extract_lane(acc, 1) + wasm_f32x4_extract_lane(acc, 2) + wasm_f32x4_extract_lane(acc, 3);
+      for (; kk < k; ++kk) s += ai[kk] * bj[kk];
+      c[i * ldc + j] += s;
+    }
+  }
+}
+
+/* out[r, c] = prelu(out[r, c] + bias[c], slope[c]) for columns [co0, co1); bias or slope may be null. */
+static void finish_rows(float *out, int rows, int cout, int co0, int co1, const float *bias, const float *slope) {
+  for (int r = 0; r < rows; ++r) {
+    float *o = out + r * cout;
+    for (int co = co0; co < co1; ++co) {
+      float v = o[co] + (bias ? bias[co] : 0.0f);
+      if (slope && v < 0.0f) v *= slope[co];
+      o[co] = v;
+    }
+  }
+}
+
+/*
+ * A 2-D convolution, NHWC (x [batch, h, w, cin], filter [kh, kw, cin, cout], out [batch, oh,
+ * ow, cout]), with a bias and a PReLU slope per output channel (either may be null; a slope of
+ * 0 is ReLU), output columns [co0, co1). XNNPACK's convolution has no fused multiply-add in
+ * the tfjs build; this one runs on the relaxed-SIMD tiles where the engine has them.
+ *
+ * The filter's columns [co0, co1) are packed first, tap by tap and KC rows at a time, into
+ * `packed` (scratch of the filter's size, kh·kw·cin·cout floats, of which this call uses the
+ * part at co0·kh·kw·cin), 8-column
+ * panels as pack_panels makes them. Then, output row by output row, every tap adds xᵀ-run ·
+ * panel into the row: for a tap (p, q) the valid ox form one run along which x steps by
+ * sw·cin. The row (ow × 8 columns per panel) stays in L1 across the taps, and is finished
+ * (bias, slope) before the next.
+ */
+__attribute__((export_name("conv2d_forward")))
+void conv2d_forward(const float *x, const float *filter, const float *bias, const float *slope, float *out, float *packed, int batch, int h, int w,
+                    int cin, int oh, int ow, int cout, int kh, int kw, int sh, int sw, int dh, int dwid, int top, int left, int co0, int co1) {
+  if (kh == 1 && kw == 1 && sh == 1 && sw == 1 && top == 0 && left == 0 && oh == h && ow == w) {
+    /* A 1×1 convolution over every pixel: one product over all of them (M = batch·h·w), not
+     * one per output row (M = w, as little as 7: mostly edge tiles). */
+    const int pixels = batch * h * w;
+    product(pixels, cin, co0, co1, x, cin, 1, filter, cout, out, cout, 0, packed + co0 * (cin < KC ? cin : KC));
+    if (bias || slope) finish_rows(out, pixels, cout, co0, co1, bias, slope);
+    return;
+  }
+  const int n1 = co0 + ((co1 - co0) & ~7); /* full panels end here; [n1, co1) is read in place */
+  const int taps = kh * kw;
+  packed += co0 * taps * cin; /* this block's part: blocks are disjoint column ranges */
+  const int tail = co1 - n1;
+  float *tailT = packed + taps * cin * (n1 - co0); /* the last columns, transposed: [taps][tail][cin] */
+  for (int t = 0; t < taps; ++t) {
+    for (int k0 = 0; k0 < cin; k0 += KC) {
+      const int kc = cin - k0 < KC ? cin - k0 : KC;
+      pack_panels(kc, co0, n1, filter + (t * cin + k0) * cout, cout, packed + (t * cin + k0) * (n1 - co0));
+    }
+    for (int j = 0; j < tail; ++j)
+      for (int k = 0; k < cin; ++k) tailT[(t * tail + j) * cin + k] = filter[(t * cin + k) * cout + n1 + j];
+  }
+  for (int n = 0; n < batch; ++n) {
+    for (int oy = 0; oy < oh; ++oy) {
+      float *row = out + (n * oh + oy) * ow * cout;
+      for (int ox = 0; ox < ow; ++ox)
+        for (int co = co0; co < co1; ++co) row[ox * cout + co] = 0.0f;
+      for (int p = 0; p < kh; ++p) {
+        const int iy = oy * sh + p * dh - top;
+        if (iy < 0 || iy >= h) continue;
+        const float *xRow = x + (n * h + iy) * w * cin;
+        for (int q = 0; q < kw; ++q) {
+          const int shift = q * dwid - left;
+          const int ox0 = run_start(shift, sw), ox1 = run_end(shift, sw, w, ow);
+          if (ox0 >= ox1) continue;
+          const int t = p * kw + q;
+          const float *a = xRow + (ox0 * sw + shift) * cin;
+          const int ars = sw * cin;
+          float *c = row + ox0 * cout;
+          for (int k0 = 0; k0 < cin; k0 += KC) {
+            const int kc = cin - k0 < KC ? cin - k0 : KC;
+            const float *panels = packed + (t * cin + k0) * (n1 - co0);
+            for (int j = co0; j < n1; j += 8) {
+              const float *panel = panels + (j - co0) * kc;
+              int i = 0;
+              for (; i + 4 <= ox1 - ox0; i += 4) tile4x8(kc, a + i * ars + k0, ars, 1, panel, 8, c + i * cout + j, cout, 1);
+              for (; i < ox1 - ox0; ++i) tile1x8(kc, a + i * ars + k0, 1, panel, 8, c + i * cout + j, 1);
+            }
+          }
+          if (tail) row_dots(ox1 - ox0, tail, cin, a, ars, tailT + t * tail * cin, c + n1, cout);
+        }
+      }
+      if (bias || slope) finish_rows(row, ow, cout, co0, co1, bias, slope);
+    }
+  }
+}

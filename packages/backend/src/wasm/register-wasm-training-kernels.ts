@@ -12,6 +12,7 @@ import { makeFastTranspose } from './fast-transpose';
 import { makeFastReduction } from './fast-reduce';
 import { makeFastSlice } from './fast-slice';
 import { makeSharedIdentity } from './shared-identity';
+import { makeNativeConv2D } from './native-conv2d';
 import { ROW_NORMALIZE, ROW_NORMALIZE_GRADIENT, rowNormalize, rowNormalizeGradient } from './row-normalization';
 import { PRELU_INPUT_GRADIENT, PRELU_SLOPE_GRADIENT, preluGradient, preluInputGradient, preluSlopeGradient } from './prelu-gradient';
 
@@ -101,6 +102,8 @@ export function registerWasmTrainingKernels(options: WasmTrainingKernelOptions =
     plan.push([PRELU_SLOPE_GRADIENT, preluSlopeGradient as unknown as tf.KernelFunc]);
     wrapStock(tf.Slice, makeFastSlice);
     wrapStock(tf.Identity, makeSharedIdentity);
+    wrapStock(tf.Conv2D, makeNativeConv2D);
+    wrapStock(tf.FusedConv2D, makeNativeConv2D);
     wrapStock(tf.Sum, (stock) => makeFastReduction('sum', stock));
     wrapStock(tf.Mean, (stock) => makeFastReduction('mean', stock));
     plan.push([BATCH_NORM_GRADIENT, batchNormGradient as unknown as tf.KernelFunc]);

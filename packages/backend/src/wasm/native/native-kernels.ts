@@ -18,6 +18,11 @@ export interface NativeKernels {
    * packed into panels first, which pays when a has more than a few rows.
    */
   gemm(call: GemmCall): void;
+  /**
+   * An NHWC convolution, out = prelu(conv(x, filter) + bias, slope) with bias and slope per
+   * output channel (0: absent; a slope of 0 is ReLU); scratch holds the filter's size in floats.
+   */
+  conv2dForward(call: { x: number; filter: number; bias: number; slope: number; out: number; scratch: number; info: tf.backend_util.Conv2DInfo }): void;
   /** The filter gradient of an NHWC convolution, written to dw [kh, kw, cin, cout]. */
   conv2dFilterGradient(call: FilterGradientCall): void;
   /** The filter gradient of an NHWC depthwise convolution with channel multiplier 1, dw [kh, kw, ch]. */
@@ -89,6 +94,7 @@ const NAMES = [
   'row_normalize',
   'row_normalize_gradient',
   'column_moments',
+  'conv2d_forward',
 ] as const;
 
 /** Multiply-adds below which a product stays on one thread (waking a worker costs ~50 µs). */
@@ -107,6 +113,7 @@ const BATCH_NORM_GRADIENT_APPLY = NAMES.indexOf('batch_norm_gradient_apply');
 const ROW_NORMALIZE = NAMES.indexOf('row_normalize');
 const ROW_NORMALIZE_GRADIENT = NAMES.indexOf('row_normalize_gradient');
 const COLUMN_MOMENTS = NAMES.indexOf('column_moments');
+const CONV2D_FORWARD = NAMES.indexOf('conv2d_forward');
 
 interface EmscriptenModule {
   wasmMemory?: WebAssembly.Memory;
@@ -259,6 +266,9 @@ function instantiate(memory: WebAssembly.Memory, threads: number, relaxed: boole
       if (call.m === 0 || call.n === 0) return;
       const args = [call.m, call.k, call.a, call.ars, call.acs, call.b, call.ldb, call.c, call.ldc, call.accumulate ? 1 : 0, call.scratch ?? 0];
       pool.run(GEMM, args, call.n, call.m * call.n * call.k >= PARALLEL_WORK);
+    },
+    conv2dForward({ x, filter, bias, slope, out, scratch, info }) {
+      pool.run(CONV2D_FORWARD, [x, filter, bias, slope, out, scratch, ...geometry(info)], info.outChannels);
     },
     conv2dFilterGradient({ x, dy, dw, info }) {
       pool.run(FILTER_GRADIENT, [x, dy, dw, ...geometry(info)], info.outChannels);
