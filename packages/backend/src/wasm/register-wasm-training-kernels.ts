@@ -22,7 +22,8 @@ export interface WasmTrainingKernelOptions {
    * `Conv2DBackpropInput` (a scalar loop), `BatchMatMul` / `_FusedMatMul` with a
    * transposed operand or a batch, `FusedBatchNorm` (a scalar loop), `Transpose` (an
    * untiled loop), `Slice` (which copies its whole input out of the heap), `Identity` (which
-   * copies: every tensor a `customGrad` saves goes through it), `Sum` / `Mean`
+   * copies: every tensor a `customGrad` saves goes through it), `Conv2D` / `FusedConv2D`
+   * (XNNPACK without fused multiply-adds; wrong for unequal strides with one-sided padding), `Sum` / `Mean`
    * over outer axes (which transpose first), PReLU's gradient (seven kernels), and add
    * `ArcfaceBatchNormGradient` (batch norm's backward in two passes) and `ArcfaceBatchMoments`
    * (its batch statistics in one), used by `@arcface/backbones`, and `ArcfaceRowNormalize` /
