@@ -1,31 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerWasmTrainingKernels, type WasmTrainingKernels } from '@arcface/backend';
-import { expectNoLeak, readGolden, registerGradients, registerTestBackends, useBackend } from '@arcface/testing';
+import { expectNoLeak, registerGradients, registerTestBackends, useBackend } from '@arcface/testing';
+import { matrixRelativeError } from '../test/float64-loss';
+import { goldenLosses as golden } from '../test/golden-losses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { marginLogits } from './margin-logits';
 import { marginSoftmaxLoss } from './margin-softmax-loss';
-import type { MarginOptions } from './margin-fn';
 import { createMargin } from './registry';
-
-interface LossCase {
-  id: string;
-  margin: { name: string; options: MarginOptions };
-  s: number;
-  x: number[][];
-  W: number[][];
-  labels: number[];
-  loss: number;
-  grad_x: number[][];
-  grad_W: number[][];
-}
-
-const golden = readGolden<{ cases: LossCase[] }>('losses.json');
-
-function relativeError(actual: ArrayLike<number>, expected: number[][]): number {
-  const flat = expected.flat();
-  const scale = Math.max(...flat.map(Math.abs));
-  return flat.reduce((worst, e, i) => Math.max(worst, Math.abs((actual[i] as number) - e)), 0) / scale;
-}
 
 describe('marginSoftmaxLoss on wasm with the fused row-normalisation kernels of @arcface/backend', () => {
   let kernels: WasmTrainingKernels;
@@ -59,8 +40,8 @@ describe('marginSoftmaxLoss on wasm with the fused row-normalisation kernels of 
       const { value, grads: [dx, dw] } = result!;
       expect(profile.kernelNames).toEqual(expect.arrayContaining(['ArcfaceRowNormalize', 'ArcfaceRowNormalizeGradient']));
       expect(Math.abs(((await value.data())[0] as number) - c.loss) / Math.abs(c.loss)).toBeLessThan(1e-5);
-      expect(relativeError(await dx!.data(), c.grad_x)).toBeLessThan(1e-3);
-      expect(relativeError(await dw!.data(), c.grad_W)).toBeLessThan(1e-3);
+      expect(matrixRelativeError(await dx!.data(), c.grad_x)).toBeLessThan(1e-3);
+      expect(matrixRelativeError(await dw!.data(), c.grad_W)).toBeLessThan(1e-3);
       tf.dispose([x, w, labels, value, dx!, dw!]);
     });
   }

@@ -1,37 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeEachBackend, expectNoLeak, readGolden, registerGradients } from '@arcface/testing';
+import { describeEachBackend, expectNoLeak, registerGradients } from '@arcface/testing';
+import { matrixRelativeError } from '../test/float64-loss';
+import { goldenLosses as golden, type LossCase } from '../test/golden-losses';
 import { beforeAll, expect, it } from 'vitest';
 import { defineMargin } from './define-margin';
 import { marginLogits } from './margin-logits';
 import { marginSoftmaxLoss } from './margin-softmax-loss';
-import type { MarginFn, MarginOptions } from './margin-fn';
+import type { MarginFn } from './margin-fn';
 import { createMargin } from './registry';
-
-interface LossCase {
-  id: string;
-  margin: { name: string; options: MarginOptions };
-  s: number;
-  x: number[][];
-  W: number[][];
-  labels: number[];
-  logits: number[][];
-  loss: number;
-  grad_x: number[][];
-  grad_W: number[][];
-}
-
-const golden = readGolden<{ cases: LossCase[] }>('losses.json');
-
-/** max |a − e| / max |e|: the relative error of a whole gradient matrix. */
-function matrixRelativeError(actual: ArrayLike<number>, expected: number[][]): number {
-  const flat = expected.flat();
-  const scale = Math.max(...flat.map(Math.abs));
-  let worst = 0;
-  flat.forEach((e, i) => {
-    worst = Math.max(worst, Math.abs((actual[i] as number) - e));
-  });
-  return worst / scale;
-}
 
 function inputs(c: LossCase) {
   return {

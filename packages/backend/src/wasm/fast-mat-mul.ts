@@ -108,23 +108,26 @@ function nativeProduct(args: { inputs: tf.NamedTensorInfoMap; backend: tf.Kernel
   const scratch = m >= PACK_MIN_ROWS && n >= 8 ? backend.makeOutput([gemmScratchFloats(k, n)], 'float32') : undefined;
   const [addressA, addressB, addressC] = [heapAddress(args.backend, a), heapAddress(args.backend, b), heapAddress(args.backend, out)];
   const addressScratch = scratch === undefined ? 0 : heapAddress(args.backend, scratch);
-  for (let i = 0; i < Math.max(countA, countB); i++) {
-    native.gemm({
-      m,
-      n,
-      k,
-      a: addressA + (countA === 1 ? 0 : 4 * i * m * k),
-      ars: transposeA ? 1 : k,
-      acs: transposeA ? m : 1,
-      b: addressB + (countB === 1 ? 0 : 4 * i * k * n),
-      ldb: n,
-      c: addressC + 4 * i * m * n,
-      ldc: n,
-      accumulate: false,
-      scratch: addressScratch,
-    });
+  try {
+    for (let i = 0; i < Math.max(countA, countB); i++) {
+      native.gemm({
+        m,
+        n,
+        k,
+        a: addressA + (countA === 1 ? 0 : 4 * i * m * k),
+        ars: transposeA ? 1 : k,
+        acs: transposeA ? m : 1,
+        b: addressB + (countB === 1 ? 0 : 4 * i * k * n),
+        ldb: n,
+        c: addressC + 4 * i * m * n,
+        ldc: n,
+        accumulate: false,
+        scratch: addressScratch,
+      });
+    }
+  } finally {
+    if (scratch !== undefined) args.backend.disposeData(scratch.dataId);
   }
-  if (scratch !== undefined) args.backend.disposeData(scratch.dataId);
   return out;
 }
 

@@ -39,13 +39,13 @@ export interface NativeKernels {
   batchNormGradientApply(call: { x: number; dy: number; k: number; p: number; q: number; dx: number; rows: number; cols: number }): void;
   /** out[c] = Σ_r x[r, c] / divisor (an integer: 1 for a sum, rows for a mean), summed in float64. */
   columnSums(call: { x: number; out: number; rows: number; cols: number; divisor: number }): void;
+  /** out [2, cols]: each column's mean and biased variance, from float64 sums of x and x². */
+  columnMoments(call: { x: number; out: number; rows: number; cols: number }): void;
   /**
    * Unit rows of x [rows, cols]: unit = x·inverse, inverse[r] = 1/√max(q, 1e-24), unclamped[r] =
    * (q > 1e-24), norm[r] = √q with q = Σ_c x[r, c]², summed in float64.
    */
   rowNormalize(call: { x: number; unit: number; inverse: number; unclamped: number; norm: number; rows: number; cols: number }): void;
-  /** out [2, cols]: each column's mean and biased variance, from float64 sums of x and x². */
-  columnMoments(call: { x: number; out: number; rows: number; cols: number }): void;
   /** dx = scale·inverse[r]·(g − unit·(unit·g)·unclamped[r]) row by row; `scale` addresses one float. */
   rowNormalizeGradient(call: { unit: number; inverse: number; unclamped: number; g: number; scale: number; dx: number; rows: number; cols: number }): void;
 }
@@ -180,7 +180,7 @@ export function setNativeKernelsRelaxedSimd(enabled: boolean): boolean {
 function compile(base64: string): WebAssembly.Module | null {
   try {
     // Synchronous: kernels run synchronously. Browsers refuse synchronous compilation of large
-    // modules on the main thread; this one is ~12 KB, and a refusal only means XNNPACK paths.
+    // modules on the main thread; this one is ~25 KB, and a refusal only means XNNPACK paths.
     return new WebAssembly.Module(decode(base64));
   } catch {
     return null;
