@@ -4,7 +4,7 @@ import { batchChunks, sumOverChunks } from './batch-chunks';
 import { checkGradientShape, firstTaps, gradientCorrelation, type GradientCorrelation } from './gradient-correlation';
 import type { WasmHeapBackend } from './fast-transpose';
 import { isPointwise, pointwiseFilterGradient } from './pointwise-conv';
-import { heapAddress, nativeKernels } from './native/native-kernels';
+import { gemmScratchFloats, heapAddress, nativeKernels } from './native/native-kernels';
 
 /** XNNPACK packs a convolution's output channels in groups of 8. */
 const PACKED_OUTPUTS = 8;
@@ -43,10 +43,22 @@ export function conv2dBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; back
   checkGradientShape(tf.Conv2DBackpropFilter, dy.shape, info);
   const native = x.dtype === 'float32' && dy.dtype === 'float32' ? nativeKernels(args.backend) : undefined;
   if (native !== undefined) {
-    // xᵀ·dy per tap, read in place on the heap: nothing transposed, nothing packed.
+    // xᵀ·dy per tap, read in place on the heap: nothing transposed; a 1×1 gradient packs dy.
     const backend = args.backend as unknown as WasmHeapBackend;
     const out = backend.makeOutput([...attrs.filterShape], 'float32');
-    native.conv2dFilterGradient({ x: heapAddress(args.backend, x), dy: heapAddress(args.backend, dy), dw: heapAddress(args.backend, out), info });
+    const pixels = info.batchSize * info.outHeight * info.outWidth;
+    const scratch = isPointwise(info) ? backend.makeOutput([gemmScratchFloats(pixels, cout)], 'float32') : undefined;
+    try {
+      native.conv2dFilterGradient({
+        x: heapAddress(args.backend, x),
+        dy: heapAddress(args.backend, dy),
+        dw: heapAddress(args.backend, out),
+        info,
+        scratch: scratch === undefined ? 0 : heapAddress(args.backend, scratch),
+      });
+    } finally {
+      if (scratch !== undefined) args.backend.disposeData(scratch.dataId);
+    }
     return out;
   }
   if (isPointwise(info)) return pointwiseFilterGradient(x, dy, info, args.backend as unknown as WasmHeapBackend);

@@ -156,6 +156,7 @@ for (const { shared, relaxed } of variants) {
             stride: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
             dilation: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
             pad: fc.constantFrom('same', 'valid', 'explicit'),
+            packed: fc.boolean(),
             seed: fc.integer({ min: 1, max: 2 ** 30 }),
           }),
           (g) => {
@@ -178,11 +179,15 @@ for (const { shared, relaxed } of variants) {
             const [X, DY] = [alloc(x), alloc(dy)];
             // Filled with garbage first: the kernel must overwrite every element.
             const DW = alloc(new Float64Array(expected.length).fill(12345));
-            kernels.conv2dFilterGradient({ x: X.address, dy: DY.address, dw: DW.address, info });
-            expectClose(DW.view, expected, g.batch * info.outHeight * info.outWidth, JSON.stringify(g));
+            // NaN in the scratch (which a 1×1 gradient packs dy into): a panel read before it is packed would show.
+            const pixels = g.batch * info.outHeight * info.outWidth;
+            const scratch = g.packed ? alloc(new Float32Array(gemmScratchFloats(pixels, g.cout)).fill(Number.NaN)).address : 0;
+            kernels.conv2dFilterGradient({ x: X.address, dy: DY.address, dw: DW.address, info, scratch });
+            expectClose(DW.view, expected, pixels, JSON.stringify(g));
           },
         ),
-        { numRuns: 80, seed: 4 },
+        // The first example: a 1×1 gradient over more pixels than one reduction block (KC = 256).
+        { numRuns: 80, seed: 4, examples: [[{ batch: 3, h: 12, w: 12, cin: 9, cout: 19, kh: 1, kw: 1, stride: [1, 1], dilation: [1, 1], pad: 'valid', packed: true, seed: 5 }]] },
       );
     });
 

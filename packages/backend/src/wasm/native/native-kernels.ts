@@ -79,6 +79,8 @@ export interface FilterGradientCall {
   dy: number;
   dw: number;
   info: tf.backend_util.Conv2DInfo;
+  /** A regular 1×1 gradient packs dy here ({@link gemmScratchFloats}(pixels, cout) floats), or 0: read in place. */
+  scratch?: number;
 }
 
 const NAMES = [
@@ -270,8 +272,8 @@ function instantiate(memory: WebAssembly.Memory, threads: number, relaxed: boole
     conv2dForward({ x, filter, bias, slope, out, scratch, info }) {
       pool.run(CONV2D_FORWARD, [x, filter, bias, slope, out, scratch, ...geometry(info)], info.outChannels);
     },
-    conv2dFilterGradient({ x, dy, dw, info }) {
-      pool.run(FILTER_GRADIENT, [x, dy, dw, ...geometry(info)], info.outChannels);
+    conv2dFilterGradient({ x, dy, dw, info, scratch }) {
+      pool.run(FILTER_GRADIENT, [x, dy, dw, scratch ?? 0, ...geometry(info)], info.outChannels);
     },
     depthwiseFilterGradient({ x, dy, dw, info }) {
       const g = geometry(info);
