@@ -189,10 +189,10 @@ async function main(): Promise<void> {
   const torchInfo = torch.info === undefined ? 'PyTorch: not run' : `PyTorch ${String(torch.info.version)} on ${String(torch.info.device)}${torch.info.gpu === undefined ? '' : ` (${String(torch.info.gpu)})`}, ${String(torch.info.threads)} threads`;
   const environment = [
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} × ${cpu}, Node ${process.version}, tfjs ${tf.version_core}. ${torchInfo}.`,
-    `Median of ${options.reps} runs (training: ${options.trainReps}) after one warm-up. Ratio = tfjs time ÷ PyTorch time for the same work in the same run (lower is better).`,
+    `Median of ${options.reps} runs (training: ${options.trainReps}) after one warm-up (margin head: three). Ratio = tfjs time ÷ PyTorch time for the same work in the same run (lower is better).`,
     ...(heads
       ? [
-          `Margin head: ${options.headRounds} rounds, each PyTorch then tfjs back to back (this machine's speed drifts by up to 1.5× from minute to minute); times are medians over the rounds, the ratio is the median of the rounds' own ratios (listed).`,
+          `Margin head: ${options.headRounds} round${options.headRounds === 1 ? '' : 's'}, each PyTorch then tfjs back to back (this machine's speed drifts by up to 1.5× from minute to minute); times are medians over the rounds, the ratio is the median of the rounds' own ratios (listed).`,
         ]
       : []),
     '',
