@@ -3,8 +3,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectNoLeak, registerGradients, useBackend } from '@arcface/testing';
 import { BATCH_NORM_GRADIENT } from './batch-norm-gradient';
-import { setNativeKernelsEnabled } from './native/native-kernels';
-import { useWasmTrainingKernels } from './test-fixtures/wasm-training-kernels';
+import { useNativeKernels, useWasmTrainingKernels } from './test-fixtures/wasm-training-kernels';
 
 type Case = { shape: number[]; withScale: boolean; seed: number };
 
@@ -58,35 +57,30 @@ beforeAll(async () => {
 for (const native of [true, false]) {
   describe(`wasm ${BATCH_NORM_GRADIENT}, native kernels ${native ? 'on' : 'off'}`, () => {
     useWasmTrainingKernels();
+    useNativeKernels(native);
 
     it('∂x, ∂γ and ∂β equal tfjs autodiff of batch norm over batch statistics on cpu', async () => {
-      const previous = setNativeKernelsEnabled(native);
-      try {
-        await fc.assert(
-          fc.asyncProperty(
-            fc.record({
-              shape: fc.oneof(fc.tuple(fc.integer({ min: 2, max: 40 }), fc.integer({ min: 1, max: 37 })), fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 21 }))),
-              withScale: fc.boolean(),
-              seed: fc.integer({ min: 1, max: 2 ** 30 }),
-            }),
-            async (c) => {
-              const expected = await reference(c as Case);
-              const actual = await kernel(c as Case);
-              expectClose(actual[0]!, expected[0]!, `dx ${JSON.stringify(c)}`);
-              if (c.withScale) expectClose(actual[1]!, expected[1]!, `dγ ${JSON.stringify(c)}`);
-              expectClose(actual[2]!, expected[2]!, `dβ ${JSON.stringify(c)}`);
-            },
-          ),
-          // The first example is large enough to be split among threads.
-          { numRuns: 25, seed: 13, examples: [[{ shape: [4, 30, 30, 64], withScale: true, seed: 1 }]] },
-        );
-      } finally {
-        setNativeKernelsEnabled(previous);
-      }
+      await fc.assert(
+        fc.asyncProperty(
+          fc.record({
+            shape: fc.oneof(fc.tuple(fc.integer({ min: 2, max: 40 }), fc.integer({ min: 1, max: 37 })), fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 21 }))),
+            withScale: fc.boolean(),
+            seed: fc.integer({ min: 1, max: 2 ** 30 }),
+          }),
+          async (c) => {
+            const expected = await reference(c as Case);
+            const actual = await kernel(c as Case);
+            expectClose(actual[0]!, expected[0]!, `dx ${JSON.stringify(c)}`);
+            if (c.withScale) expectClose(actual[1]!, expected[1]!, `dγ ${JSON.stringify(c)}`);
+            expectClose(actual[2]!, expected[2]!, `dβ ${JSON.stringify(c)}`);
+          },
+        ),
+        // The first example is large enough to be split among threads.
+        { numRuns: 25, seed: 13, examples: [[{ shape: [4, 30, 30, 64], withScale: true, seed: 1 }]] },
+      );
     });
 
     it('leaks nothing', async () => {
-      const previous = setNativeKernelsEnabled(native);
       await useBackend('wasm');
       const x = tf.randomNormal([6, 5, 5, 8]);
       const dy = tf.randomNormal([6, 5, 5, 8]);
@@ -94,7 +88,6 @@ for (const native of [true, false]) {
       const gamma = tf.ones([8]);
       await expectNoLeak(() => tf.engine().runKernel(BATCH_NORM_GRADIENT, { x, mean, variance, dy, scale: gamma }, { varianceEpsilon: 1e-3 }) as tf.Tensor[]);
       tf.dispose([x, dy, mean, variance, gamma]);
-      setNativeKernelsEnabled(previous);
     });
   });
 }

@@ -3,8 +3,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectNoLeak, registerGradients, useBackend } from '@arcface/testing';
 import { ROW_NORMALIZE, ROW_NORMALIZE_GRADIENT } from './row-normalization';
-import { setNativeKernelsEnabled } from './native/native-kernels';
-import { useWasmTrainingKernels } from './test-fixtures/wasm-training-kernels';
+import { useNativeKernels, useWasmTrainingKernels } from './test-fixtures/wasm-training-kernels';
 
 type Case = { rows: number; cols: number; scale: number; seed: number };
 
@@ -65,37 +64,32 @@ beforeAll(async () => {
 for (const native of [true, false]) {
   describe(`wasm ${ROW_NORMALIZE} and ${ROW_NORMALIZE_GRADIENT}, native kernels ${native ? 'on' : 'off'}`, () => {
     useWasmTrainingKernels();
+    useNativeKernels(native);
 
     it('equal tfjs ops and autodiff on cpu, rows under the clamp included', async () => {
-      const previous = setNativeKernelsEnabled(native);
-      try {
-        await fc.assert(
-          fc.asyncProperty(
-            fc.record({
-              rows: fc.integer({ min: 1, max: 40 }),
-              cols: fc.integer({ min: 1, max: 70 }),
-              scale: fc.double({ min: -4, max: 4, noNaN: true }).map(Math.fround),
-              seed: fc.integer({ min: 1, max: 2 ** 30 }),
-            }),
-            async (c) => {
-              const expected = await reference(c);
-              const actual = await kernels(c);
-              const names = ['unit', 'inverse', 'unclamped', 'norm', 'dx'];
-              for (const [i, name] of names.entries()) {
-                expectRowsClose(actual[i]!, expected[i]!, name === 'norm' ? 1 : c.rows, `${name} ${JSON.stringify(c)}`);
-              }
-            },
-          ),
-          // The first example is large enough to be split among threads.
-          { numRuns: 25, seed: 19, examples: [[{ rows: 1000, cols: 512, scale: 0.25, seed: 1 }]] },
-        );
-      } finally {
-        setNativeKernelsEnabled(previous);
-      }
+      await fc.assert(
+        fc.asyncProperty(
+          fc.record({
+            rows: fc.integer({ min: 1, max: 40 }),
+            cols: fc.integer({ min: 1, max: 70 }),
+            scale: fc.double({ min: -4, max: 4, noNaN: true }).map(Math.fround),
+            seed: fc.integer({ min: 1, max: 2 ** 30 }),
+          }),
+          async (c) => {
+            const expected = await reference(c);
+            const actual = await kernels(c);
+            const names = ['unit', 'inverse', 'unclamped', 'norm', 'dx'];
+            for (const [i, name] of names.entries()) {
+              expectRowsClose(actual[i]!, expected[i]!, name === 'norm' ? 1 : c.rows, `${name} ${JSON.stringify(c)}`);
+            }
+          },
+        ),
+        // The first example is large enough to be split among threads.
+        { numRuns: 25, seed: 19, examples: [[{ rows: 1000, cols: 512, scale: 0.25, seed: 1 }]] },
+      );
     });
 
     it('leak nothing', async () => {
-      const previous = setNativeKernelsEnabled(native);
       await useBackend('wasm');
       const x = tf.randomNormal([6, 9]);
       const dy = tf.randomNormal([6, 9]);
@@ -103,7 +97,6 @@ for (const native of [true, false]) {
       const outputs = await expectNoLeak(() => tf.engine().runKernel(ROW_NORMALIZE, { x }) as tf.Tensor[]);
       const dx = await expectNoLeak(() => tf.engine().runKernel(ROW_NORMALIZE_GRADIENT, { unit: outputs[0]!, inverse: outputs[1]!, unclamped: outputs[2]!, dy, scale }) as tf.Tensor);
       tf.dispose([x, dy, scale, dx, ...outputs]);
-      setNativeKernelsEnabled(previous);
     });
   });
 }

@@ -5,7 +5,7 @@ import { ShapeMismatchError } from '@arcface/core';
 import { expectNoLeak, registerTestBackends, seededValues, useBackend } from '@arcface/testing';
 import { batchChunks } from './batch-chunks';
 import { registerWasmTrainingKernels, type WasmTrainingKernels } from './register-wasm-training-kernels';
-import { setNativeKernelsEnabled } from './native/native-kernels';
+import { useNativeKernels } from './test-fixtures/wasm-training-kernels';
 
 /**
  * Each case runs one kernel through `tf.engine().runKernel` on the cpu backend (tfjs' own
@@ -369,16 +369,14 @@ async function batchMatMulProperty(): Promise<void> {
 
 describe('wasm training kernels against cpu, native kernels off (the XNNPACK paths)', () => {
   let kernels: WasmTrainingKernels;
-  let previous: boolean;
   beforeAll(async () => {
     await registerTestBackends();
     kernels = registerWasmTrainingKernels();
-    previous = setNativeKernelsEnabled(false);
   });
   afterAll(() => {
-    setNativeKernelsEnabled(previous);
     kernels.unregister();
   });
+  useNativeKernels(false);
 
   it('Conv2DBackpropFilter over random shapes, strides, paddings', conv2dFilterGradientProperty);
   it('BatchMatMul with transposed operands, batched and broadcast', batchMatMulProperty);
