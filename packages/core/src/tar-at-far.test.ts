@@ -11,7 +11,7 @@ interface Reference {
   far_mean: number;
   folds: Array<{ threshold: number; tar: number; far: number; start: number; end: number }>;
 }
-// Made by scripts/make-tar-at-far-fixture.py (numpy + scipy's B-spline), from the golden distances.
+// Made by packages/testing/generators/tar_at_far.py (numpy, SciPy <= 1.8's slinear spline), from the golden distances.
 const reference = JSON.parse(
   readFileSync(new URL('../test/fixtures/tar-at-far.json', import.meta.url), 'utf8'),
 ) as { cases: Reference[] };

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 /** The repository's root, found from this file (packages/testing/src). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** Golden reference files, copied from an independent float64 implementation into the repo. */
+/** Golden reference files, made in float64 by `packages/testing/generators` (see its README). */
 export const GOLDEN_DIR = join(REPO_ROOT, 'packages', 'testing', 'fixtures', 'golden');
 
 export function goldenPath(...parts: string[]): string {

@@ -18,7 +18,7 @@ import {
   type Point,
 } from '../index';
 
-// Made by scripts/make-umeyama-fixture.py: Umeyama by SVD in numpy, mirrored targets included.
+// Made by packages/testing/generators/umeyama.py: Umeyama by SVD in numpy, mirrored targets included.
 const umeyama = JSON.parse(readFileSync(new URL('../../test/fixtures/umeyama.json', import.meta.url), 'utf8')) as {
   cases: Array<{ src: Point[]; dst: Point[]; matrix: number[][] }>;
 };

@@ -5,15 +5,16 @@ both point sets, A = dst_c^T src_c / n, d = diag(1, sign det A), R = U d V^T (wi
 case of the paper), scale = trace(diag(S) d) / var(src), t = mean(dst) - scale R mean(src).
 Cases: random five-point sets, noisy copies of similarities, and mirrored (reflected) targets.
 
-Run: python3 packages/core/scripts/make-umeyama-fixture.py   (numpy)
-Writes packages/core/test/fixtures/umeyama.json.
+Writes packages/core/test/fixtures/umeyama.json (see README.md for how to run it).
 """
-import json
+import math
 import os
 
 import numpy as np
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'umeyama.json')
+from common import Rng, core_fixture_dir, write_json
+
+SEED = 2019
 
 
 def umeyama(src, dst):
@@ -40,23 +41,28 @@ def umeyama(src, dst):
     return np.hstack([scale * r, t[:, None]])
 
 
-def main():
-    rng = np.random.default_rng(2019)
+def points(rng, n, low, high):
+    return np.array([[rng.uniform(low, high) for _ in range(2)] for _ in range(n)])
+
+
+def reference():
+    rng = Rng(SEED)
     cases = []
     for k in range(12):
-        src = rng.uniform(0, 400, size=(5, 2))
+        src = points(rng, 5, 0, 400)
         if k < 4:
-            dst = rng.uniform(0, 112, size=(5, 2))
+            dst = points(rng, 5, 0, 112)
         else:
-            phi = rng.uniform(-np.pi, np.pi)
+            phi = rng.uniform(-math.pi, math.pi)
             s = rng.uniform(0.2, 3)
             m = s * np.array([[np.cos(phi), -np.sin(phi)], [np.sin(phi), np.cos(phi)]])
             if k >= 8:
                 m = m @ np.diag([-1.0, 1.0])  # a mirror image: the best similarity is no reflection
-            dst = src @ m.T + rng.uniform(-50, 50, size=2) + rng.normal(0, 1.5, size=(5, 2))
+            noise = np.array([[1.5 * rng.gauss() for _ in range(2)] for _ in range(5)])
+            dst = src @ m.T + points(rng, 1, -50, 50)[0] + noise
         cases.append({'src': src.tolist(), 'dst': dst.tolist(), 'matrix': umeyama(src, dst).tolist()})
-    json.dump({'method': __doc__.strip().splitlines()[0], 'cases': cases}, open(OUT, 'w'), indent=1)
+    return {'method': __doc__.strip().splitlines()[0], 'cases': cases}
 
 
-if __name__ == '__main__':
-    main()
+def generate(root):
+    write_json(os.path.join(core_fixture_dir(root), 'umeyama.json'), reference(), indent=1)

@@ -1,24 +1,21 @@
-"""Reference values for tarAtFar: insightface's calculate_val in float64 numpy.
+"""packages/core/test/fixtures/tar-at-far.json: TAR at a given FAR by insightface's
+calculate_val (eval/verification.py), in float64 numpy, on the distances of verification.json.
 
-Folds are np.array_split of the pair indices (what KFold(shuffle=False) makes). The threshold
-interpolation is interp1d(far_train, thresholds, kind='slinear') as SciPy <= 1.8 evaluated it:
-a stable sort by FAR, then a degree-1 B-spline on the knots [x0, x0, x1, ..., x(n-1), x(n-1)]
-(make_interp_spline's k=1 branch). SciPy >= 1.9 refuses repeated x, so the spline is built
-directly with BSpline.construct_fast here.
-
-Run: python3 packages/core/scripts/make-tar-at-far-fixture.py  (numpy, scipy)
-Reads the distances of packages/testing/fixtures/golden/verification.json and writes
-packages/core/test/fixtures/tar-at-far.json.
+Folds are the contiguous splits KFold(shuffle=False) makes. The threshold reaching the target
+FAR on the training folds is interp1d(far_train, thresholds, kind='slinear') as SciPy <= 1.8
+evaluated it: a stable sort by FAR, then a degree-1 B-spline on the knots
+[x0, x0, x1, ..., x(n-1), x(n-1)] evaluated by de Boor's recursion. `slinear` below does that
+arithmetic step for step (the interval search and the two basis weights), so no SciPy is needed;
+SciPy >= 1.9 refuses the repeated FAR values anyway.
 """
 import json
 import os
 
 import numpy as np
-from scipy.interpolate import BSpline
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-GOLDEN = os.path.join(HERE, '..', '..', 'testing', 'fixtures', 'golden', 'verification.json')
-OUT = os.path.join(HERE, '..', 'test', 'fixtures', 'tar-at-far.json')
+from common import core_fixture_dir, golden_dir, write_json
+
+PROTOCOL = "Reference values for tarAtFar: insightface's calculate_val in float64 numpy."
 
 
 def val_far(threshold, dist, same):
@@ -34,14 +31,31 @@ def val_far(threshold, dist, same):
     return val, far
 
 
-def slinear_old(x, y, at):
+def slinear(x, y, at):
+    """Linear B-spline through (x, y) after a stable sort by x, at one point, with the interval
+    choice of a left-closed search (a repeated x takes the last interval that starts there)."""
     order = np.argsort(x, kind='mergesort')
-    x = x[order]
-    y = y[order]
+    x = np.asarray(x, dtype=np.float64)[order]
+    c = np.asarray(y, dtype=np.float64)[order]
     if at < x[0] or at > x[-1]:
         raise ValueError('out of range')
-    spline = BSpline.construct_fast(np.r_[x[0], x, x[-1]], np.ascontiguousarray(y), 1)
-    return float(spline(at))
+    t = np.r_[x[0], x, x[-1]]
+    k = 1
+    n = len(t) - k - 1
+    # The interval l with t[l] <= at < t[l+1], searched upwards from l = k, stopping at n.
+    l = k + 1
+    while at >= t[l] and l != n:
+        l += 1
+    m = l - 1
+    xa, xb = t[m], t[m + 1]
+    if xb == xa:
+        # Only at the top end, when the largest FAR repeats: de Boor's weights are both 0 there.
+        h0, h1 = 0.0, 0.0
+    else:
+        w = 1.0 / (xb - xa)
+        h0 = w * (xb - at)
+        h1 = w * (at - xa)
+    return float(0.0 + c[m - 1] * h0 + c[m] * h1)
 
 
 def calculate_val(dist, same, far_target, thresholds, folds=10):
@@ -51,7 +65,7 @@ def calculate_val(dist, same, far_target, thresholds, folds=10):
         train = np.setdiff1d(idx, test)
         far_train = np.array([val_far(t, dist[train], same[train])[1] for t in thresholds])
         if np.max(far_train) >= far_target:
-            threshold = slinear_old(far_train, thresholds, far_target)
+            threshold = slinear(far_train, thresholds, far_target)
         else:
             threshold = 0.0
         v, f = val_far(threshold, dist[test], same[test])
@@ -63,11 +77,10 @@ def calculate_val(dist, same, far_target, thresholds, folds=10):
             'far_mean': float(np.mean(fars))}
 
 
-def main():
-    golden = json.load(open(GOLDEN))
+def reference(verification):
     thresholds = np.arange(0, 4, 0.001)
     cases = []
-    for case in golden['cases']:
+    for case in verification['cases']:
         dist = np.asarray(case['dist'], dtype=np.float64)
         same = np.asarray(case['issame'], dtype=bool)
         for far in (1e-3, 1e-2, 0.1):
@@ -76,7 +89,7 @@ def main():
             cases.append(r)
     # A FAR reached exactly by the training folds (a plateau end) and one past every FAR
     # but the largest: both take the spline's special paths.
-    case = golden['cases'][3]
+    case = verification['cases'][3]
     dist = np.asarray(case['dist'], dtype=np.float64)
     same = np.asarray(case['issame'], dtype=bool)
     n_diff_train = int(np.sum(~same[100:]))
@@ -84,8 +97,11 @@ def main():
         r = calculate_val(dist, same, far, thresholds)
         r.update({'case': case['name'], 'far_target': far})
         cases.append(r)
-    json.dump({'protocol': __doc__.strip().splitlines()[0], 'cases': cases}, open(OUT, 'w'))
+    return {'protocol': PROTOCOL, 'cases': cases}
 
 
-if __name__ == '__main__':
-    main()
+def generate(root):
+    """Reads the verification.json just written below `root` (run verification.py first)."""
+    with open(os.path.join(golden_dir(root), 'verification.json'), encoding='utf-8') as f:
+        verification = json.load(f)
+    write_json(os.path.join(core_fixture_dir(root), 'tar-at-far.json'), reference(verification))
