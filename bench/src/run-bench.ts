@@ -186,7 +186,7 @@ async function main(): Promise<void> {
   }
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  const torchInfo = torch.info === undefined ? 'PyTorch: not run' : `PyTorch ${String(torch.info.version)} on ${String(torch.info.device)}${torch.info.gpu === undefined ? '' : ` (${String(torch.info.gpu)})`}, ${String(torch.info.threads)} threads`;
+  const torchInfo = torch.info === undefined ? 'PyTorch: not run' : `PyTorch ${String(torch.info.version)} on ${String(torch.info.device)}${torch.info.gpu === undefined ? '' : ` (${typeof torch.info.gpu === 'string' ? torch.info.gpu : JSON.stringify(torch.info.gpu)})`}, ${String(torch.info.threads)} threads`;
   const environment = [
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} × ${cpu}, Node ${process.version}, tfjs ${tf.version_core}. ${torchInfo}.`,
     `Median of ${options.reps} runs (training: ${options.trainReps}) after one warm-up (margin head: three). Ratio = tfjs time ÷ PyTorch time for the same work in the same run (lower is better).`,

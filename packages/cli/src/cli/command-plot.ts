@@ -30,7 +30,7 @@ export async function plotMarginsCommand(options: PlotMarginsOptions, write: (te
     const extra = perName[m.name];
     const options = { ...m.options, ...(extra !== null && typeof extra === 'object' && !Array.isArray(extra) ? extra : {}) };
     const margin = createMargin(m.name, options);
-    return { name: `${m.label} (${Object.entries(margin.options).filter(([k]) => k !== 's' && k !== 'gradient').map(([k, v]) => `${k}=${String(v)}`).join(', ')})`, margin };
+    return { name: `${m.label} (${Object.entries(margin.options).filter(([k]) => k !== 's' && k !== 'gradient').map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ')})`, margin };
   });
   const step = options.step === undefined ? undefined : Number(options.step);
   const plot = await plotTargetLogitCurves(series, step === undefined ? {} : { step });

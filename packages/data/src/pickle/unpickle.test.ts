@@ -117,5 +117,7 @@ describe('verification .bin golden files', () => {
     // ([b'\xff'], [True]): one image for one pair.
     expect(() => parseVerificationBin(hex('80 02 5d 55 01 ff 61 5d 88 61 86 2e'))).toThrow(/1 images for 1 pairs/);
     expect(() => parseVerificationBin(hex('80 02 5d 4b 01 61 5d 86 2e'))).toThrow(/image 0 is number/);
+    // ([{1}], []): a set where an image should be is named as one, not as '[object Object]'.
+    expect(() => parseVerificationBin(hex('80 04 5d 8f 28 4b 01 90 61 5d 86 2e'))).toThrow(/image 0 is set\(1\)/);
   });
 });

@@ -1,5 +1,5 @@
 import { VerificationBinError } from '../errors';
-import { PickleTuple, type PickleValue } from './pickle-value';
+import { PickleSet, PickleTuple, type PickleValue } from './pickle-value';
 import { unpickle } from './unpickle';
 
 /** A verification set: 2N encoded images (pair i is images 2i and 2i+1) and N same/different flags. */
@@ -47,5 +47,6 @@ function describe(value: PickleValue): string {
   if (Array.isArray(value)) return `list(${value.length})`;
   if (value instanceof PickleTuple) return `tuple(${value.items.length})`;
   if (value instanceof Map) return `dict(${value.size})`;
+  if (value instanceof PickleSet) return `set(${value.items.length})`;
   return `${typeof value} ${String(value).slice(0, 40)}`;
 }

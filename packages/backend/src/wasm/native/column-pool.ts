@@ -138,11 +138,12 @@ export class ColumnPool {
       started.push(helper);
     }
     const [from, to] = blocks[0] as [number, number];
-    let failure: unknown;
+    // Boxed, so that whatever the kernel threw (even undefined) is rethrown after the helpers finish.
+    let failure: { error: unknown } | undefined;
     try {
       kernel(...args, from, to);
     } catch (error) {
-      failure = error;
+      failure = { error };
     }
     let helperFailed = false;
     for (const helper of started) {
@@ -151,7 +152,7 @@ export class ColumnPool {
       }
       helperFailed ||= helper.slots[FAILED] === 1;
     }
-    if (failure !== undefined) throw failure;
+    if (failure !== undefined) throw failure.error;
     if (helperFailed) throw new NativeKernelFailedError(this.names[index] ?? String(index));
   }
 
