@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnknownBackboneError, createBackbone } from '@arcface/backbones';
-import { createSyntheticFaces, makeVerificationPairs, type FaceDataset } from '@arcface/data';
+import { createSyntheticFaces, imagesToTensor, makeVerificationPairs, type FaceDataset } from '@arcface/data';
 import { UnknownMarginError, createMargin, type MarginFn } from '@arcface/margins';
 import { describeEachBackend, registerGradients, useBackend } from '@arcface/testing';
 import { BatchTooLargeError, EmbeddingSizeMismatchError, NonFiniteLossError, UnknownOptimizerError } from '../errors';
@@ -17,6 +17,23 @@ import { smallRunConfig } from './test-fixtures/small-run';
 import type { TrainerEvent } from './trainer-events';
 
 const root = mkdtempSync(join(tmpdir(), 'arcface-trainer-'));
+
+/**
+ * Closed-set accuracy on a training set: the share of its faces whose flip-summed embedding is
+ * nearest (by cosine) to the centre of its own class.
+ */
+async function closedSetAccuracy(trainer: { embed(x: tf.Tensor4D): tf.Tensor2D; head: { centers(): tf.Tensor2D } }, data: FaceDataset): Promise<number> {
+  const images = await Promise.all(Array.from({ length: data.length }, (_, i) => data.loadImage(i)));
+  const x = imagesToTensor(images);
+  const embeddings = trainer.embed(x);
+  const centers = trainer.head.centers();
+  const nearest = tf.tidy(() => tf.argMax(tf.matMul(embeddings, tf.div(centers, tf.norm(centers, 2, 1, true)), false, true), 1));
+  const predicted = await nearest.data();
+  tf.dispose([x, embeddings, centers, nearest]);
+  let correct = 0;
+  for (let i = 0; i < data.length; i++) if (predicted[i] === data.label(i)) correct++;
+  return correct / data.length;
+}
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describeEachBackend('createTrainer', (backend) => {
@@ -53,12 +70,18 @@ describeEachBackend('createTrainer', (backend) => {
     trainer.dispose();
   });
 
-  it('ArcFace on synthetic faces: the loss and the mean target angle θ_y fall', async () => {
-    const trainer = createTrainer(smallRunConfig({ steps: 40, schedule: { type: 'constant', lr: 0.05 } }));
+  it('ArcFace on synthetic faces: the loss and the mean target angle θ_y fall, and the faces are told apart', async () => {
+    const config = smallRunConfig({ steps: 40, schedule: { type: 'constant', lr: 0.05 } });
+    const trainer = createTrainer(config);
+    const before = await closedSetAccuracy(trainer, config.data as FaceDataset);
     const { history } = await trainer.train();
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(mean(history.slice(-5).map((m) => m.loss))).toBeLessThan(mean(history.slice(0, 5).map((m) => m.loss)));
     expect(mean(history.slice(-5).map((m) => m.thetaY))).toBeLessThan(mean(history.slice(0, 5).map((m) => m.thetaY)) - 5);
+    // 6 identities: chance is 1/6. Untrained (or with a zeroed gradient) the nearest centre is
+    // right for about 0.2 of the faces, with a negated gradient for none; 40 steps reach 0.75–0.8.
+    expect(before).toBeLessThan(0.4);
+    expect(await closedSetAccuracy(trainer, config.data as FaceDataset)).toBeGreaterThanOrEqual(0.6);
     trainer.dispose();
   });
 
