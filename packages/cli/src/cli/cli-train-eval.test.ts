@@ -32,19 +32,31 @@ describe('arcface train, eval --bin and embed (child processes)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('trains a model that eval --bin then scores on the golden .bin', async () => {
+  it('trains a model that tells the faces apart, then eval --bin reads the golden .bin with it', async () => {
     const model = join(dir, 'run');
     const train = await runCliProcess(
       ['train', '--data', join(dir, 'faces'), '--margin', 'additive-angular', '--margin-options', '{"m": 0.5, "s": 16}', '--backbone', 'mlp',
-        '--backbone-options', '{"hidden": [32]}', '--image-size', '16', '--embedding-size', '16', '--steps', '4', '--batch-size', '8', '--out', model, '--backend', 'wasm'],
+        '--backbone-options', '{"hidden": [32]}', '--image-size', '16', '--embedding-size', '16', '--steps', '40', '--batch-size', '8', '--out', model, '--backend', 'wasm'],
       { timeoutMs: 240_000 },
     );
-    expect(train.stderr).toContain('trained 4 steps');
+    expect(train.stderr).toContain('trained 40 steps');
     expect(train.code).toBe(0);
+    // The loss starts near 10.3 (6 classes, s = 16, m = 0.5) and ends near 3.2. A zeroed gradient
+    // leaves it at 10.3, a negated one drives it up (27.7).
+    const lastLoss = Number(/last loss ([\d.]+)/.exec(train.stderr)?.[1]);
+    expect(lastLoss).toBeLessThan(6);
+
+    // Verification on balanced pairs of the training faces: chance is 0.5; 40 steps give 0.98,
+    // 4 steps 0.53, and a zeroed gradient 0.6.
+    const learned = await runCliProcess(['eval', '--model', model, '--data', join(dir, 'faces'), '--json', '--backend', 'wasm'], { timeoutMs: 240_000 });
+    expect(learned.code, learned.stderr).toBe(0);
+    const onFaces = JSON.parse(learned.stdout) as { pairs: number; accuracy: { mean: number } };
+    expect(onFaces.pairs).toBeGreaterThanOrEqual(60);
+    expect(onFaces.accuracy.mean).toBeGreaterThanOrEqual(0.85);
     const metadata = JSON.parse(await readFile(join(model, 'arcface-model.json'), 'utf8')) as { margin: { name: string; options: { m: number } }; classes: number; steps: number };
     expect(metadata.margin).toMatchObject({ name: 'additive-angular', options: { m: 0.5 } });
     expect(metadata.classes).toBe(identities);
-    expect(metadata.steps).toBe(4);
+    expect(metadata.steps).toBe(40);
 
     // A second train into the same folder refuses to overwrite the checkpoints without --resume.
     const again = await runCliProcess(['train', '--data', join(dir, 'faces'), '--backbone', 'mlp', '--image-size', '16', '--steps', '4', '--batch-size', '8', '--out', model, '--backend', 'cpu']);
@@ -71,7 +83,8 @@ describe('arcface train, eval --bin and embed (child processes)', () => {
     const accs = result.folds.map((f) => f.accuracy);
     const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
     expect(result.accuracy.mean).toBeCloseTo(mean, 12);
-    expect(result.accuracy.mean).toBeGreaterThanOrEqual(0.4);
+    // The .bin holds seeded noise images with random labels: no model can beat chance on it, so
+    // only the protocol's shape is checked here (learning is checked on the faces above).
     expect(result.auc).toBeGreaterThan(0);
     expect(result.auc).toBeLessThanOrEqual(1);
 
