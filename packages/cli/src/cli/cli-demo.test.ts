@@ -29,6 +29,14 @@ describe('arcface demo --quick (child process)', () => {
       expect(r.verification.accuracy.mean).toBeLessThanOrEqual(1);
       expect(r.verification.pairs).toBe(100);
       expect(Number.isFinite(r.angles.intra)).toBe(true);
+      // Learning, on the training identities: 10 quick steps do not yet verify unseen faces
+      // better than an untrained net (both about 0.7 here), but they turn the class centres
+      // towards their classes. Untrained (or with a zeroed gradient) each centre sits at 90° from
+      // its class's feature centre, with a negated gradient at 124–129°; trained, 65–70°. The
+      // mean target angle θ_y falls from 89.8° by 15–19° (zeroed: +0.4°, negated: +24°).
+      expect(r.angles.wEc, r.label).toBeLessThan(80);
+      const theta = r.training.theta;
+      expect(theta.at(-1)!.mean, r.label).toBeLessThan(theta[0]!.mean - 10);
     }
     expect(report.toy?.panels.map((p) => p.label)).toEqual(['Softmax', 'ArcFace']);
     expect((await readdir(join(out, 'plots'))).filter((f) => f.endsWith('.svg')).sort()).toEqual(
