@@ -80,8 +80,10 @@ describe('measureToyGeometry', () => {
           expect(gb.gapDegrees).toBeCloseTo(ga.gapDegrees, 6);
           expect(gb.intraDegrees).toBeCloseTo(ga.intraDegrees, 6);
           expect(gb.interDegrees).toBeCloseTo(ga.interDegrees, 6);
-          // The gap is what the two caps leave of the angle between the nearest centres.
+          // The gap is what the two caps leave of the angle between the nearest centres, so it
+          // never exceeds that angle.
           expect(gb.gapDegrees).toBeCloseTo(gb.interDegrees - 2 * gb.maxSpreadDegrees, 6);
+          expect(gb.gapDegrees).toBeLessThanOrEqual(gb.interDegrees + 1e-9);
         },
       ),
       { numRuns: 100 },
