@@ -18,8 +18,12 @@ export interface HeadStep {
   readonly classes?: Int32Array;
   /** The batch's labels remapped into rows of {@link centers}, int32 `[B]`. */
   readonly labels: tf.Tensor1D;
-  /** Applies the optimiser to the step's centres with their gradient. */
-  apply(grad: tf.Tensor, optimizer: Optimizer, lr: number, t: number): void;
+  /**
+   * Applies the optimiser to the step's centres with their gradient. May finish asynchronously
+   * (Partial FC reads the updated rows back to host memory with `await data()`); the caller
+   * awaits it before the next step.
+   */
+  apply(grad: tf.Tensor, optimizer: Optimizer, lr: number, t: number): void | Promise<void>;
   /** Frees the step's tensors (for Partial FC, the gathered rows). */
   dispose(): void;
 }

@@ -52,7 +52,7 @@ async function train(head: ClassificationHead, config: OptimizerConfig, lr: numb
     const rows = headStep.classes ?? Int32Array.from({ length: C }, (_, i) => i);
     sampled.push(rows);
     const grad = tf.tensor2d(Array.from(rows, (cls) => Array.from({ length: D }, (_, k) => gradValue(step, cls, k))));
-    headStep.apply(grad, optimizer, lr, step + 1);
+    await headStep.apply(grad, optimizer, lr, step + 1);
     grad.dispose();
     headStep.dispose();
   }
@@ -85,13 +85,13 @@ describe('Partial FC update', () => {
       await tf.setBackend('cpu');
       const full = fullClassifier({ numClasses: C, embeddingSize: D, seed: SEED });
       const partial = partialFc({ numClasses: C, embeddingSize: D, sampleRate: 1, seed: SEED });
-      const initial = partial.getState().centers;
-      expect(Array.from(full.getState().centers)).toEqual(Array.from(initial));
+      const initial = (await partial.getState()).centers;
+      expect(Array.from((await full.getState()).centers)).toEqual(Array.from(initial));
       const sampledFull = await train(full, config, lr);
       const sampledPartial = await train(partial, config, lr);
       // Rate 1 trains every class every step, in class order.
       for (const rows of sampledPartial) expect(Array.from(rows)).toEqual(Array.from({ length: C }, (_, i) => i));
-      const [f, p] = [full.getState(), partial.getState()];
+      const [f, p] = [await full.getState(), await partial.getState()];
       for (let i = 0; i < f.centers.length; i++) expect(Math.abs((p.centers[i] as number) - (f.centers[i] as number))).toBeLessThan(1e-6);
       expect(p.slots.length).toBe(f.slots.length);
       p.slots.forEach((slot, s) => slot.forEach((v, i) => expect(Math.abs(v - (f.slots[s]![i] as number))).toBeLessThan(1e-6)));
@@ -108,7 +108,7 @@ describe('Partial FC update', () => {
       await registerTestBackends();
       await tf.setBackend('cpu');
       const head = partialFc({ numClasses: C, embeddingSize: D, sampleRate: 0.25, seed: SEED });
-      const initial = head.getState().centers;
+      const initial = (await head.getState()).centers;
       const sampled = await train(head, config, lr);
       const everSampled = new Set(sampled.flatMap((rows) => Array.from(rows)));
       // 3 of 12 classes a step, positives included; some classes are never drawn.
@@ -118,7 +118,7 @@ describe('Partial FC update', () => {
       }
       const never = Array.from({ length: C }, (_, i) => i).filter((c) => !everSampled.has(c));
       expect(never.length).toBeGreaterThan(0);
-      const state = head.getState();
+      const state = await head.getState();
       const expected = reference(initial, sampled, config, lr);
       // Sampled rows: the optimiser's rule with the slots each row carried from its own earlier steps.
       expect(maxDifference(state.centers, expected.centers, everSampled)).toBeLessThan(2e-6);
