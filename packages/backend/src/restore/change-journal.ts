@@ -68,18 +68,33 @@ export class ChangeJournal {
   }
 
   /**
-   * Remembers tfjs' flags as they are now; undo restores them exactly: flags changed since are
-   * set back (running their hooks), flags set or evaluated since are forgotten (tfjs evaluates
-   * them again on next use).
+   * Remembers tfjs' flags as they are now. Undo takes back what changed between now and
+   * {@link sealFlags} (or the undo itself, unsealed): flags changed are set back (running
+   * their hooks), flags set or evaluated are forgotten (tfjs evaluates them again on next use).
+   * A flag changed again after sealing, by someone else, is left as they set it.
    */
   rememberFlags(): void {
     const environment = tf.env() as unknown as { flags: Record<string, number | boolean | string> };
     const before = { ...environment.flags };
+    const record = { before, after: undefined as Record<string, number | boolean | string> | undefined };
+    this.flagRecords.push(record);
     this.undos.push(() => {
-      for (const name of Object.keys(environment.flags)) if (!(name in before)) delete environment.flags[name];
-      for (const [name, value] of Object.entries(before)) if (environment.flags[name] !== value) tf.env().set(name, value);
+      const after = record.after ?? { ...environment.flags };
+      for (const name of new Set([...Object.keys(before), ...Object.keys(after)])) {
+        if (before[name] === after[name] || environment.flags[name] !== after[name]) continue;
+        if (!(name in before)) delete environment.flags[name];
+        else tf.env().set(name, before[name] as number | boolean | string);
+      }
     });
   }
+
+  /** Ends the window of the flag records so far: changes made after this are not taken back. */
+  sealFlags(): void {
+    const environment = tf.env() as unknown as { flags: Record<string, number | boolean | string> };
+    for (const record of this.flagRecords) record.after ??= { ...environment.flags };
+  }
+
+  private readonly flagRecords: Array<{ before: Record<string, number | boolean | string>; after: Record<string, number | boolean | string> | undefined }> = [];
 
   /** Runs `undo` with the rest, in reverse order of recording. */
   onUndo(undo: () => void): void {
@@ -108,6 +123,7 @@ export class ChangeJournal {
     this.kernels.clear();
     this.gradients.clear();
     this.properties.clear();
+    this.flagRecords.length = 0;
     if (failure !== undefined) throw failure.error;
   }
 }

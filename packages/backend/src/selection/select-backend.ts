@@ -155,6 +155,9 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     selectionJournal.onUndo(disableLeanBackprop);
   }
   const candidateJournal = chosen.journal;
+  // Flags tfjs evaluates from here on, as the application trains, are not the selection's doing.
+  candidateJournal.sealFlags();
+  selectionJournal.sealFlags();
   let released: Promise<void> | undefined;
   return {
     name: chosen.name,
