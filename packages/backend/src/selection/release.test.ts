@@ -29,10 +29,10 @@ async function trainingSteps(steps = 3): Promise<number[]> {
   const losses: number[] = [];
   for (let step = 0; step < steps; step++) {
     const loss = optimizer.minimize(() => {
-      const h = tf.prelu(tf.conv2d(x, w1 as tf.Tensor4D, 1, 'same'), alpha);
+      const h = tf.prelu(tf.conv2d(x, w1 as unknown as tf.Tensor4D, 1, 'same') as tf.Tensor, alpha as tf.Tensor);
       const { mean, variance } = tf.moments(h, [0, 1, 2]);
       const normalised = tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, 1e-5)));
-      const logits = tf.matMul(tf.mean(normalised, [1, 2]) as tf.Tensor2D, w2 as tf.Tensor2D);
+      const logits = tf.matMul(tf.mean(normalised, [1, 2]) as tf.Tensor2D, w2 as unknown as tf.Tensor2D);
       return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
     }, true) as tf.Scalar;
     losses.push((await loss.data())[0] as number);
