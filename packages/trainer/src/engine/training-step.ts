@@ -111,8 +111,11 @@ export function createTrainingStep(run: ResolvedTrainer, state: TrainingState): 
           next.slots.forEach((s, k) => (own[k] as tf.Variable).assign(s));
         });
       });
-      headStep.apply(centerGrad, optimizer, lr, t);
-      tf.dispose([...clipped, centerGrad]);
+      try {
+        await headStep.apply(centerGrad, optimizer, lr, t);
+      } finally {
+        tf.dispose([...clipped, centerGrad]);
+      }
       state.step = t;
       const seconds = Math.max(1e-9, (clock.now() - started) / 1000);
       return { step: t, epoch: batches[0]?.epoch ?? 0, loss, lr, thetaY, gradNorm, imagesPerSecond: allLabels.length / seconds };

@@ -49,7 +49,7 @@ export function partialFc(options: { numClasses: number; embeddingSize: number; 
         centers,
         classes: rows,
         labels: labelTensor,
-        apply(grad, optimizer, lr, t) {
+        async apply(grad, optimizer, lr, t) {
           while (slots.length < optimizer.slots.length) slots.push(new Float32Array(numClasses * d));
           const current = slots.slice(0, optimizer.slots.length);
           const updated = tf.tidy(() => {
@@ -57,10 +57,16 @@ export function partialFc(options: { numClasses: number; embeddingSize: number; 
             const next = optimizer.update(centers, grad, slotRows, lr, t);
             return [next.param, ...next.slots];
           });
-          // One read per tensor; written back row by row into the host arrays.
-          scatter(weights, rows, updated[0]!.dataSync() as Float32Array);
-          current.forEach((s, i) => scatter(s, rows, updated[i + 1]!.dataSync() as Float32Array));
-          tf.dispose(updated);
+          // One asynchronous read per tensor, all in flight together; written back row by row
+          // into the host arrays.
+          let values: Float32Array[];
+          try {
+            values = (await Promise.all(updated.map((u) => u.data()))) as Float32Array[];
+          } finally {
+            tf.dispose(updated);
+          }
+          scatter(weights, rows, values[0] as Float32Array);
+          current.forEach((s, i) => scatter(s, rows, values[i + 1] as Float32Array));
         },
         dispose() {
           tf.dispose([centers, labelTensor]);
