@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 
 import type { DemoCommandOptions } from './command-demo';
@@ -7,6 +8,13 @@ import type { PlotMarginsOptions } from './command-plot';
 import type { TrainCommandOptions } from './command-train';
 import { applyConfigFile } from './config-file';
 import { createProgressBar } from './progress-bar';
+import { validatesRelaxedSimd } from './relaxed-simd';
+
+/** `arcface --version`: the package's version, Node's, and whether the native kernels get relaxed SIMD. */
+function versionText(): string {
+  const { version } = createRequire(import.meta.url)('@arcface/cli/package.json') as { version: string };
+  return `${version} (Node ${process.versions.node}; WebAssembly relaxed SIMD: ${validatesRelaxedSimd() ? 'yes' : 'no'})`;
+}
 
 // Commands load tfjs, the backbones and Vega on first use (dynamic imports), so `--help` and
 // usage errors answer at once.
@@ -47,6 +55,7 @@ function backendOption(): Option {
 export function buildProgram(io: CliIo = defaultIo): Command {
   const program = new Command('arcface')
     .description('Train and evaluate face embeddings with margin softmax losses (ArcFace, CosFace, SphereFace) on TensorFlow.js')
+    .version(versionText(), '-V, --version', 'print the version, the Node version and whether WebAssembly relaxed SIMD is on')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
