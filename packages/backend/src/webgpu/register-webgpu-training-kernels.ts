@@ -3,6 +3,7 @@ import { convGeometry, type ConvAttributes } from '../conv/conv-geometry';
 import { conv2dBackpropFilterChunked } from './conv2d-backprop-filter-chunked';
 import { depthwiseBackpropFilterChunked } from './depthwise-backprop-filter-chunked';
 import { meanGradient, sumGradient } from './device-reduction-gradients';
+import { makeBoundedAddN, makeBoundedConcat } from './bounded-inputs';
 import { ChangeJournal } from '../restore/change-journal';
 
 export interface WebgpuTrainingKernelOptions {
@@ -102,6 +103,14 @@ export function registerWebgpuTrainingKernels(options: WebgpuTrainingKernelOptio
     [tf.Conv2DBackpropFilter, conv2dBackpropFilterChunked as tf.KernelFunc],
     [tf.DepthwiseConv2dNativeBackpropFilter, depthwiseWithFallback(depthwiseOriginal, options.depthwiseMinRows ?? 4096)],
   ];
+  // AddN and Concat with more inputs than the device binds (wrong in tfjs-backend-webgpu 4.22).
+  for (const [kernelName, wrap] of [
+    [tf.AddN, makeBoundedAddN],
+    [tf.Concat, makeBoundedConcat],
+  ] as const) {
+    const stock = tf.getKernel(kernelName, backendName);
+    if (stock !== undefined) plan.push([kernelName, wrap(stock.kernelFunc)]);
+  }
 
   const journal = new ChangeJournal();
   for (const [kernelName, kernelFunc] of plan) {
