@@ -112,6 +112,8 @@ export class ColumnPool {
     private readonly names: readonly string[],
     private readonly local: readonly ExportedKernel[],
     helpers: Helper[],
+    /** Set when Node reports a worker gone: one read per call on the hot path. */
+    private readonly health: { lost: boolean } = { lost: false },
   ) {
     this.helpers = helpers;
   }
@@ -126,17 +128,24 @@ export class ColumnPool {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     if (threads <= 1 || threadsModule === undefined || !shared) return new ColumnPool(names, local, []);
     const helpers: Helper[] = [];
+    const health = { lost: false };
     for (let i = 1; i < threads; i++) {
       const control = new SharedArrayBuffer(CONTROL_SLOTS * 4);
       const worker = new threadsModule.Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control, names: [...names] } });
       // An idle worker blocks in Atomics.wait; it must not keep the process alive.
       worker.unref();
       const helper: Helper = { worker, slots: new Int32Array(control), index: i, threadId: worker.threadId, sequence: 0 };
-      worker.on('exit', (code) => (helper.lost ??= `exited with code ${code}`));
-      worker.on('error', (error) => (helper.lost ??= `threw ${error.message}`));
+      worker.on('exit', (code) => {
+        helper.lost ??= `exited with code ${code}`;
+        health.lost = true;
+      });
+      worker.on('error', (error) => {
+        helper.lost ??= `threw ${error.message}`;
+        health.lost = true;
+      });
       helpers.push(helper);
     }
-    return new ColumnPool(names, local, helpers);
+    return new ColumnPool(names, local, helpers, health);
   }
 
   /** Threads a call can use now: the caller and every worker that has started. */
@@ -151,7 +160,7 @@ export class ColumnPool {
    * wake-up). Workers still starting are left out of this call.
    */
   run(index: number, args: readonly number[], columns: number, parallel = true): void {
-    if (this.lostSince) this.reportLost(index);
+    if (this.health.lost && this.helpers.some((h) => h.lost !== undefined)) this.reportLost(index);
     const ready = parallel ? this.helpers.filter((h) => Atomics.load(h.slots, READY) === 1) : [];
     const blocks = columnBlocks(columns, 1 + ready.length);
     const kernel = this.local[index] as ExportedKernel;
@@ -199,22 +208,18 @@ export class ColumnPool {
     }
     if (timedOut !== undefined) {
       this.drop();
+      this.health.lost = false;
       throw new NativeWorkerLostError(this.names[index] ?? String(index), describeHelper(timedOut.helper), `did not finish its block within ${timedOut.ms} ms`);
     }
     if (failure !== undefined) throw failure;
     if (helperFailed) throw new NativeKernelFailedError(this.names[index] ?? String(index));
   }
 
-  /** Whether some worker has been reported gone (exit or error events, between calls). */
-  private get lostSince(): boolean {
-    for (const helper of this.helpers) if (helper.lost !== undefined) return true;
-    return false;
-  }
-
   /** Throws for the first lost worker, after taking every lost one out of the pool. */
   private reportLost(index: number): never {
     const lost = this.helpers.find((h) => h.lost !== undefined) as Helper;
     this.drop();
+    this.health.lost = false;
     throw new NativeWorkerLostError(this.names[index] ?? String(index), describeHelper(lost), lost.lost as string);
   }
 
