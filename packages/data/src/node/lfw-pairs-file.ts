@@ -1,6 +1,6 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MissingFileError } from '../errors';
+import { MissingFileError, nameInput } from '../errors';
 import { type LfwPairs, lfwImagePath, parseLfwPairs } from '../pairs/lfw-pairs';
 
 /**
@@ -15,7 +15,12 @@ export async function readLfwPairs(pairsPath: string, options: { imagesDir?: str
     if (error.code === 'ENOENT') throw new MissingFileError([pairsPath]);
     throw error;
   });
-  const parsed = parseLfwPairs(text);
+  let parsed: LfwPairs;
+  try {
+    parsed = parseLfwPairs(text);
+  } catch (error) {
+    throw nameInput(error, pairsPath, 'fix that line (fields are tab-separated: name, i, j or name1, i, name2, j) or use the original pairs.txt');
+  }
   if (options.imagesDir !== undefined) {
     const dir = options.imagesDir;
     const paths = [...new Set(parsed.pairs.flatMap((p) => [lfwImagePath(p.first), lfwImagePath(p.second)]))];
