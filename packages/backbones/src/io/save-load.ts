@@ -42,7 +42,18 @@ export async function loadBackbone(location: ModelLocation): Promise<tfl.LayersM
   if (typeof location === 'string' && tf.io.getLoadHandlers(location).length === 0) {
     throw new ModelIoError(`no load handler for '${location}'; ${routerHint(location)}`);
   }
-  return freezeFeatureScale(useLeanBatchNormalization(await tfl.loadLayersModel(location)));
+  let model: tfl.LayersModel;
+  try {
+    model = await tfl.loadLayersModel(location);
+  } catch (error) {
+    if (error instanceof ModelIoError) throw error;
+    // tfjs-layers throws its own errors for a topology it cannot build: say which model it was.
+    const where = typeof location === 'string' ? location : ((location as { location?: string }).location ?? 'the given IOHandler');
+    throw new ModelIoError(`cannot build the model saved at '${where}': ${(error as Error).message}; the model.json is damaged or not a layers model — save the model again`, {
+      cause: error,
+    });
+  }
+  return freezeFeatureScale(useLeanBatchNormalization(model));
 }
 
 function routerHint(url: string): string {
