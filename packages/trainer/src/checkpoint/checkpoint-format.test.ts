@@ -42,7 +42,7 @@ describe('checkpoint files on disk', () => {
     const { rmSync, writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { mutatedFiles, openDescriptors, scratchDir } = await import('@arcface/testing');
-    const { readCheckpointFile } = await import('./checkpoint-store');
+    const { readCheckpointFile } = await import('../node/file-checkpoint-store');
     const dir = scratchDir('arcface-checkpoint-fuzz-');
     try {
       const good = encodeCheckpoint({ meta: { step: 3, lr: 0.1 }, arrays: [{ name: 'w', shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) }, { name: 'b', shape: [3], data: new Float32Array(3) }] });
@@ -53,7 +53,7 @@ describe('checkpoint files on disk', () => {
       for (const bytes of mutatedFiles(good, 1000, 71)) {
         writeFileSync(path, bytes);
         try {
-          readCheckpointFile(path);
+          await readCheckpointFile(path);
           readBack++;
         } catch (error) {
           expect(error).toBeInstanceOf(CheckpointError);
@@ -65,7 +65,7 @@ describe('checkpoint files on disk', () => {
       expect(openDescriptors()).toBe(before);
       // Every mutation changes the bytes, and the CRC catches every change of this size.
       expect(readBack).toBe(0);
-      expect(() => readCheckpointFile(join(dir, 'nope.arcface'))).toThrow(/does not exist/);
+      await expect(readCheckpointFile(join(dir, 'nope.arcface'))).rejects.toThrow(/does not exist/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
