@@ -51,6 +51,14 @@ describe('arcface with bad input (child processes)', () => {
     expect(run.stderr).not.toContain('trained');
     // No step ran: no checkpoint and no model were written.
     expect(await readdir(out).catch(() => [])).toEqual([]);
+
+    // A policy commander does not know is a usage error (2); a folder arcface train did not write is refused (1).
+    const usage = await train(join(dir, faces), out, '--on-bad-image', 'maybe');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/--on-bad-image.*maybe/);
+    const notModel = await runCliProcess(['eval', '--model', join(dir, faces), '--data', join(dir, faces), '--backend', 'cpu']);
+    expect(notModel.code).toBe(1);
+    expect(notModel.stderr).toContain(`'${join(dir, faces)}' is not a model folder (no readable arcface-model.json)`);
   });
 
   it('train --on-bad-image skip trains on the other 21, reports "3 skipped" and writes the list', async () => {
