@@ -106,7 +106,7 @@ describe('file readers on mutated files: typed errors naming the file, no descri
       const set = await openRecordIODataset(path, { idxPath });
       try {
         for (let i = 0; i < set.length; i++) {
-          await soft(set.checkImage!(i), onError);
+          await soft(set.checkImage(i), onError);
           await soft(set.loadImage(i), onError);
         }
         await soft(

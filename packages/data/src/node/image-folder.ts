@@ -26,6 +26,10 @@ export interface ImageFolderDataset extends FaceDataset {
   /** Path of every sample, relative to the root. */
   readonly files: readonly string[];
   readFile(index: number): Promise<Uint8Array>;
+  /** The path of sample `index`. */
+  describe(index: number): string;
+  /** Checks the file's header and end marker without decoding it (see `checkImageBytes`). */
+  checkImage(index: number): Promise<void>;
 }
 
 /**

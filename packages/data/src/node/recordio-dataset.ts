@@ -8,6 +8,10 @@ import { openRecordIO } from './open-recordio';
 /** A RecordIO face set as a {@link FaceDataset}; `close()` releases the file. */
 export interface RecordIODataset extends FaceDataset {
   readonly reader: RecordIOReader;
+  /** `<file>.rec record <key>` of sample `index`. */
+  describe(index: number): string;
+  /** Reads the record and checks its image's header and end marker without decoding it. */
+  checkImage(index: number): Promise<void>;
   close(): Promise<void>;
 }
 
