@@ -23,12 +23,27 @@ export async function readLfwPairs(pairsPath: string, options: { imagesDir?: str
   }
   if (options.imagesDir !== undefined) {
     const dir = options.imagesDir;
-    const paths = [...new Set(parsed.pairs.flatMap((p) => [lfwImagePath(p.first), lfwImagePath(p.second)]))];
+    // The first line naming each image, so a missing file can be traced to its pair.
+    const lineOf = new Map<string, number>();
+    parsed.pairs.forEach((p, k) => {
+      for (const ref of [p.first, p.second]) if (!lineOf.has(lfwImagePath(ref))) lineOf.set(lfwImagePath(ref), k + 2);
+    });
     const missing: string[] = [];
-    for (const rel of paths) {
-      await access(join(dir, rel)).catch(() => missing.push(join(dir, rel)));
+    const lines: number[] = [];
+    for (const [rel, line] of lineOf) {
+      await access(join(dir, rel)).catch(() => {
+        missing.push(join(dir, rel));
+        lines.push(line);
+      });
     }
-    if (missing.length > 0) throw new MissingFileError(missing);
+    if (missing.length > 0) {
+      const shown = lines.slice(0, 5).join(', ');
+      throw nameInput(
+        new MissingFileError(missing),
+        pairsPath,
+        `named on line${lines.length > 1 ? 's' : ''} ${shown}${lines.length > 5 ? ', …' : ''}; pass the image folder the pairs refer to`,
+      );
+    }
   }
   return parsed;
 }
