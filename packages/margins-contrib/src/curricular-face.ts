@@ -54,7 +54,7 @@ export function curricularFaceNegative(cosNegative: number, shiftedTarget: numbe
  * @example
  * ```ts
  * import { curricularFace } from '@arcface/margins-contrib';
- * console.log(curricularFace().targetLogit(Math.PI / 3)); // cos(π/3 + 0.5) ≈ 0.0707
+ * console.log(curricularFace().targetLogit(Math.PI / 3)); // cos(π/3 + 0.5) ≈ 0.0236
  * ```
  */
 export const curricularFace = defineMargin({
