@@ -105,6 +105,11 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       .requiredOption('--out <dir>', 'run folder: checkpoints/ and the final model')
       .option('--resume', 'continue from the newest checkpoint in <out>/checkpoints', false)
       .option('--gradient-checkpoints <auto|none|blocks|n>', 'gradient checkpoints: recompute activations in the backward pass to save memory (auto: on wasm for large batches)', 'auto')
+      .addOption(
+        new Option('--on-bad-image <policy>', 'unreadable images, found by a check of every image before training: stop (list them all and exit 1) or skip (train on the rest, list them in <out>/skipped-images.txt)')
+          .choices(['stop', 'skip'])
+          .default('stop'),
+      )
       .addOption(backendOption()),
   ).action(async (options: TrainCommandOptions & { backend: string; verbose: boolean }) => {
     await setUpBackend(options.backend, options.verbose, log);
@@ -128,7 +133,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   ).action(async (options: EvalCommandOptions & { backend: string; verbose: boolean }) => {
     await setUpBackend(options.backend, options.verbose, log);
     const { evalCommand } = await import('./command-eval');
-    await evalCommand(options, io.stdout);
+    await evalCommand(options, io.stdout, log);
   });
 
   withCommonOptions(
