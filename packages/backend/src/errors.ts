@@ -40,3 +40,18 @@ export class NativeKernelFailedError extends ArcfaceError {
     );
   }
 }
+
+/**
+ * A worker thread of the native kernels is gone: it exited, threw, or did not finish its block
+ * in time (a dead worker cannot answer, and the caller would otherwise wait for ever). The pool
+ * goes on without it; the call that met it failed and its output is incomplete.
+ */
+export class NativeWorkerLostError extends ArcfaceError {
+  constructor(kernel: string, worker: string, what: string) {
+    super(
+      'ERR_NATIVE_WORKER_LOST',
+      `${worker} ${what} while running the native kernel '${kernel}'; the result of this call is incomplete. ` +
+        `The remaining threads carry on; setNativeKernelWaitTimeout(ms) gives slow machines longer, setNativeKernelsEnabled(false) takes the XNNPACK path`,
+    );
+  }
+}

@@ -5,6 +5,7 @@ export {
   BACKEND_NAMES,
   type BackendName,
   type BackendSelection,
+  type BackendSelectionReport,
   type CandidateReport,
   type CandidateStatus,
   type ModuleImporter,
@@ -21,10 +22,18 @@ export {
 } from './webgpu/register-webgpu-training-kernels';
 export {
   NativeKernelFailedError,
+  NativeWorkerLostError,
   NoBackendAvailableError,
   UnknownBackendError,
   UnsupportedConvolutionError,
   WasmBackendMissingError,
 } from './errors';
-export { setNativeKernelsEnabled, setNativeKernelsRelaxedSimd, setNativeKernelThreads } from './wasm/native/native-kernels';
+export {
+  closeNativeKernels,
+  engineValidatesRelaxedSimd,
+  setNativeKernelsEnabled,
+  setNativeKernelsRelaxedSimd,
+  setNativeKernelThreads,
+} from './wasm/native/native-kernels';
+export { setNativeKernelWaitTimeout } from './wasm/native/column-pool';
 export { disableLeanBackprop, enableLeanBackprop, isLeanBackpropEnabled } from './autodiff/lean-backprop';

@@ -15,7 +15,7 @@ export class RecordIOFormatError extends ArcfaceError {
 export class RecordNotFoundError extends ArcfaceError {
   readonly key: number;
   constructor(key: number) {
-    super('ERR_RECORD_NOT_FOUND', `record key ${key} is not in the index`);
+    super('ERR_RECORD_NOT_FOUND', `record key ${key} is not in the index; ask only for keys listed in reader.keys`);
     this.key = key;
   }
 }
@@ -49,11 +49,79 @@ export class VerificationBinError extends ArcfaceError {
   }
 }
 
-/** Image bytes that cannot be decoded: empty, truncated, corrupt, or of a format we do not read. */
+/**
+ * Image bytes that cannot be decoded: empty, truncated, corrupt, or of a format we do not read.
+ * `source` names where the bytes came from (a file path, `train.rec record 17`) when known.
+ */
 export class ImageDecodeError extends ArcfaceError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_IMAGE_DECODE', message, options);
+  readonly source: string | undefined;
+  constructor(message: string, options?: { cause?: unknown; source?: string }) {
+    super('ERR_IMAGE_DECODE', options?.source === undefined ? message : `'${options.source}': ${message}`, options);
+    this.source = options?.source;
   }
+}
+
+/** One image the validation pass could not read: where it is and why. */
+export interface BadImage {
+  /** Index of the sample in the dataset that was checked. */
+  readonly index: number;
+  /** The file path, or the container and record key (`train.rec record 17`). */
+  readonly source: string;
+  /** Why it was refused (the decoder's message). */
+  readonly reason: string;
+}
+
+/**
+ * Images found unreadable by the validation pass under `onBadImage: 'stop'`: every bad one is in
+ * `images` (the message shows the first {@link BAD_IMAGES_SHOWN}), found before any training step.
+ */
+export class BadImagesError extends ArcfaceError {
+  readonly images: readonly BadImage[];
+  readonly checked: number;
+  constructor(images: readonly BadImage[], checked: number) {
+    const shown = images.slice(0, BAD_IMAGES_SHOWN).map((b) => `  ${b.source}: ${b.reason}`);
+    if (images.length > shown.length) shown.push(`  … and ${images.length - shown.length} more`);
+    super(
+      'ERR_BAD_IMAGES',
+      `${images.length} of ${checked} images cannot be read:\n${shown.join('\n')}\n` +
+        "Remove or replace these files, or skip them with onBadImage: 'skip' (CLI: --on-bad-image skip).",
+    );
+    this.images = images;
+    this.checked = checked;
+  }
+}
+
+/** How many bad images a {@link BadImagesError} message lists; `images` always holds all of them. */
+export const BAD_IMAGES_SHOWN = 50;
+
+/**
+ * A training set with fewer than two identities: a margin softmax over one class has nothing to
+ * separate (its loss is 0 from the first step), so the run would write a useless model.
+ */
+export class TooFewIdentitiesError extends ArcfaceError {
+  readonly identities: number;
+  constructor(identities: number, what = 'the training set') {
+    super(
+      'ERR_TOO_FEW_IDENTITIES',
+      `${what} has ${identities} ${identities === 1 ? 'identity' : 'identities'} with images; training needs at least 2 ` +
+        '(one sub-folder or class per person): add images of more people.',
+    );
+    this.identities = identities;
+  }
+}
+
+/**
+ * Puts the name of the input (a file, a record) in front of a typed error's message, keeping its
+ * class and code, so a reader deep inside a parser need not know where its bytes came from.
+ * Errors already naming the input are left as they are; anything not an `ArcfaceError` is returned
+ * untouched for the caller to wrap.
+ */
+export function nameInput<E>(error: E, input: string, hint?: string): E {
+  if (error instanceof ArcfaceError) {
+    if (!error.message.includes(input)) error.message = `'${input}': ${error.message}`;
+    if (hint !== undefined && !error.message.includes(hint)) error.message = `${error.message}; ${hint}`;
+  }
+  return error;
 }
 
 /** An LFW `pairs.txt` that does not follow the header + matched/mismatched line layout. */

@@ -8,6 +8,11 @@ export {
   ImageDecodeError,
   PairsFormatError,
   MissingFileError,
+  BadImagesError,
+  TooFewIdentitiesError,
+  BAD_IMAGES_SHOWN,
+  nameInput,
+  type BadImage,
 } from './errors';
 export { createRng, hashSeed, hash32, type Rng, type RngState } from './random/rng';
 
@@ -47,4 +52,8 @@ export {
 export { splitByIdentity, type IdentitySplit } from './pipeline/split-by-identity';
 export { makeVerificationPairs, type VerificationPairs } from './pipeline/verification-pairs';
 export { augmentImage, type AugmentOptions } from './pipeline/augment';
+export { screenDataset, formatBadImages, type BadImagePolicy, type ScreenOptions, type ScreenedDataset } from './pipeline/screen-dataset';
+export { checkIdentities } from './pipeline/check-identities';
+export { pairCapacity, describeSingletons, type PairCapacity } from './pipeline/pair-capacity';
+export { createCheckedDataPipeline, type CheckedDataPipeline } from './pipeline/data-pipeline';
 export { createDataPipeline, type DataPipeline, type DataPipelineOptions, type Batch, type PipelinePosition } from './pipeline/data-pipeline';

@@ -72,6 +72,42 @@ describeEachBackend('adaFace', () => {
     tf.dispose([normGrad, labelTensor, normTensor]);
   });
 
+  it('clamps every cosine as head.py: non-target cosines at ±1 give s·(1 − ε) and no gradient (logits and gradients vs float64)', () => {
+    // non-target cosines at and near ±1, on both sides of the clamp 1 − ε = 0.999; targets inside
+    const edge = [
+      [0.3, 0.9999, -0.9999, 0.2, 1],
+      [-1, 0.5, 0.99899, -0.99901, 0.1],
+      [0.9995, -0.2, 0.9999999, -1, 0.4],
+      [0.7, 0.1, -0.5, 0.99, 0.9999],
+    ];
+    const rows = [0, 1, 4, 0];
+    const edgeNorms = [8, 20, 35, 60];
+    const options = { ...ADAFACE_DEFAULTS, s: 64, mean: 20, std: 100, training: false };
+    const margin = adaFace();
+    const l = tf.tensor1d(rows, 'int32');
+    const n = tf.tensor1d(edgeNorms);
+    const out = tf.tidy(() => margin.logits(tf.tensor2d(edge), l, { featureNorms: n, training: false }));
+    const expected = adaFaceReference(edge, rows, edgeNorms, options).logits;
+    expectMatrixClose(toMatrix(out), expected, 2e-5);
+    // the numbers: a non-target cosine of 0.9999 gives 64·0.999 = 63.936, not 63.9936
+    expect(toMatrix(out)[0]![1]).toBeCloseTo(63.936, 4);
+    out.dispose();
+    expectGradientMatches(
+      (c) => margin.logits(c, l, { featureNorms: n, training: false }),
+      (c) => adaFaceReference(c, rows, edgeNorms, options).logits,
+      edge,
+      randomCosines(seeded(9), 4, 5, -1, 1),
+      64,
+      1e-4,
+    );
+    // past the clamp the gradient is exactly 0, inside it exactly 1 (times the weight)
+    const grad = tf.tidy(() => tf.grad((c: tf.Tensor) => tf.sum(margin.logits(c as tf.Tensor2D, l, { featureNorms: n, training: false })))(tf.tensor2d(edge)));
+    const g = toMatrix(grad);
+    expect([g[0]![1], g[0]![2], g[0]![4], g[1]![0], g[2]![2]]).toEqual([0, 0, 0, 0, 0]);
+    expect(g[1]![2]).toBeCloseTo(64, 3);
+    tf.dispose([grad, l, n]);
+  });
+
   it('leaks no tensor (after the first call creates its running statistics)', async () => {
     const margin = adaFace();
     const c = tf.tensor2d(cos);

@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { defineMargin } from '@arcface/margins';
+import { RunningState, defineMargin } from '@arcface/margins';
 import { safeAcos } from '@arcface/core';
 import { checkFeatureNorms } from './errors';
 import { MAX_ANGULAR_MARGIN, checkNumber, checkPositive } from './options';
-import { RunningScalar } from './running-state';
 import { checkLogitInputs, detach, replaceTargets, straightThrough, targetCosines, targetMask } from './tensor-ops';
 
 /** AdaFace's own options and their defaults (`mk-minchul/AdaFace/head.py`). */
@@ -74,26 +73,29 @@ export const adaFace = defineMargin({
     checkNumber(fail, 'eps', o.eps, 0, 0.5);
   },
   setup({ m, h, tAlpha, initialMean, initialStd, eps, s, gradient }) {
-    // One running state per margin instance: setup runs once per factory call.
-    const mean = new RunningScalar(initialMean);
-    const std = new RunningScalar(initialStd);
+    // One running state per margin instance (setup runs once per factory call): the running
+    // mean and std of ‖x‖, read and restored through readState/restoreState as { mean, std }.
+    const state = new RunningState('adaface', { mean: initialMean, std: initialStd });
     return {
+      state,
       targetLogit: (theta) => adaFaceTarget(theta, 0, { m, eps }),
       logits(cosines, labels, context) {
         checkLogitInputs('adaface', cosines, labels);
         const norms = checkFeatureNorms('adaface', context.featureNorms, cosines.shape[0]);
         return tf.tidy(() => {
-          const mask = targetMask(labels, cosines.shape[1]);
-          const cosTarget = targetCosines(cosines, mask);
+          // Every cosine is clamped to ±(1 − ε), as head.py clamps the whole matrix: a
+          // non-target cosine past it gives s·(1 − ε) and no gradient. It also keeps acos and
+          // its derivative finite on the target column.
+          const clamped = tf.clipByValue(cosines, -1 + eps, 1 - eps) as tf.Tensor2D;
+          const mask = targetMask(labels, clamped.shape[1]);
+          const cosTarget = targetCosines(clamped, mask);
           // Without norms (a plot, `checkMargin`), every row is a sample of average norm: ẑ = 0,
           // the curve of `targetLogit`. The loss always passes norms.
           const zHat = norms === undefined ? tf.zerosLike(cosTarget) : normStatistic(norms);
-          // Keeping cos θ inside ±(1 − ε) keeps acos and its derivative finite.
-          const c = tf.clipByValue(cosTarget, -1 + eps, 1 - eps);
-          const theta = tf.clipByValue(tf.sub(safeAcos(c), tf.mul(zHat, m)), eps, Math.PI - eps);
+          const theta = tf.clipByValue(tf.sub(safeAcos(cosTarget), tf.mul(zHat, m)), eps, Math.PI - eps);
           let target = tf.sub(tf.cos(theta), tf.add(tf.mul(zHat, m), m)) as tf.Tensor1D;
           if (gradient === 'straight-through') target = straightThrough(target, cosTarget);
-          return tf.mul(replaceTargets(cosines, mask, target, cosTarget), s) as tf.Tensor2D;
+          return tf.mul(replaceTargets(clamped, mask, target, cosTarget), s) as tf.Tensor2D;
         });
 
         function normStatistic(given: tf.Tensor1D): tf.Tensor1D {
@@ -104,11 +106,11 @@ export const adaFace = defineMargin({
             // torch's Tensor.std() is unbiased; a batch of one has no spread: 0, not NaN.
             const batchStd =
               count > 1 ? tf.sqrt(tf.div(tf.sum(tf.square(tf.sub(safeNorms, batchMean))), count - 1)) : tf.scalar(0);
-            mean.update(tf.add(tf.mul(batchMean, tAlpha), tf.mul(mean.current(), 1 - tAlpha)) as tf.Scalar);
-            std.update(tf.add(tf.mul(batchStd, tAlpha), tf.mul(std.current(), 1 - tAlpha)) as tf.Scalar);
+            state.set('mean', tf.add(tf.mul(batchMean, tAlpha), tf.mul(state.get('mean'), 1 - tAlpha)));
+            state.set('std', tf.add(tf.mul(batchStd, tAlpha), tf.mul(state.get('std'), 1 - tAlpha)));
           }
           return tf.clipByValue(
-            tf.mul(tf.div(tf.sub(safeNorms, mean.current()), tf.add(std.current(), eps)), h),
+            tf.mul(tf.div(tf.sub(safeNorms, state.get('mean')), tf.add(state.get('std'), eps)), h),
             -1,
             1,
           ) as tf.Tensor1D;

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { defineMargin } from '@arcface/margins';
+import { RunningState, defineMargin } from '@arcface/margins';
 import { MAX_ANGULAR_MARGIN, checkNumber } from './options';
-import { RunningScalar } from './running-state';
 import {
   additiveAngularTarget,
   additiveAngularTargetScalar,
@@ -55,7 +54,7 @@ export function curricularFaceNegative(cosNegative: number, shiftedTarget: numbe
  * @example
  * ```ts
  * import { curricularFace } from '@arcface/margins-contrib';
- * console.log(curricularFace().targetLogit(Math.PI / 3)); // cos(π/3 + 0.5) ≈ 0.0707
+ * console.log(curricularFace().targetLogit(Math.PI / 3)); // cos(π/3 + 0.5) ≈ 0.0236
  * ```
  */
 export const curricularFace = defineMargin({
@@ -67,8 +66,11 @@ export const curricularFace = defineMargin({
     checkNumber(fail, 'initialT', o.initialT, -1, 1);
   },
   setup({ m, momentum, initialT, s, gradient }) {
-    const t = new RunningScalar(initialT);
+    // One state per margin instance (setup runs once per factory call): the running t, read
+    // and restored through the margin's readState/restoreState as { t }.
+    const state = new RunningState('curricularface', { t: initialT });
     return {
+      state,
       targetLogit: (theta) => additiveAngularTargetScalar(theta, m, 'thmm'),
       boundaries: () => [Math.PI - m],
       logits(cosines, labels, context) {
@@ -81,13 +83,13 @@ export const curricularFace = defineMargin({
           if (gradient === 'straight-through') target = straightThrough(target, cosTarget);
           if (context.training !== false) {
             const batchMean = tf.mean(detach(cosTarget));
-            t.update(tf.add(tf.mul(batchMean, momentum), tf.mul(t.current(), 1 - momentum)) as tf.Scalar);
+            state.set('t', tf.add(tf.mul(batchMean, momentum), tf.mul(state.get('t'), 1 - momentum)));
           }
           // Hard negatives are judged against cos(θ_y + m) without the th/mm boundary, as the
           // original compares with `cos_theta_m`.
           const shifted = detach(additiveAngularTarget(cosTarget, m, 'none'));
           const hard = greaterMask(clamped, tf.expandDims(shifted, 1));
-          const modulated = tf.mul(clamped, tf.add(t.current(), clamped));
+          const modulated = tf.mul(clamped, tf.add(state.get('t'), clamped));
           const negatives = select<tf.Tensor2D>(hard, modulated, clamped);
           return tf.mul(replaceTargets(negatives, mask, target, targetCosines(negatives, mask)), s) as tf.Tensor2D;
         });

@@ -8,7 +8,17 @@ export {
   SUBCENTER_ARCFACE_DEFAULTS,
   type SubcenterOutliers,
 } from './subcenter-arcface';
-export { elasticFace, elasticFaceDraw, elasticFaceMeanMargin, elasticFaceTarget, ELASTICFACE_DEFAULTS } from './elastic-face';
+export {
+  elasticFace,
+  elasticFaceAssign,
+  elasticFaceDraw,
+  elasticFaceLogits,
+  elasticFaceMargins,
+  elasticFaceMeanMargin,
+  elasticFaceTarget,
+  ELASTICFACE_DEFAULTS,
+  type ElasticFacePlus,
+} from './elastic-face';
 export { uniFace, uniFaceLoss, unifiedCrossEntropy, uniFaceInitialBias, isUniFace, UNIFACE_DEFAULTS } from './uniface';
 export { registerContribMargins, CONTRIB_MARGINS } from './register';
 export type {

@@ -1,40 +1,57 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { format } from 'node:util';
+import { README_PRINT_KEY, instrumentPrinted, printedMatches, readmeExamples } from '@arcface/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
-// Runs every ```ts block of this package's README, as a reader would paste it. A block marked
+// Runs every ```ts block of this package's README, as a reader would paste it, and checks that
+// each `console.log(…); // → TEXT` prints TEXT (numbers to the digits shown). A block marked
 // `ts no-run` is shown but not run. The blocks are written into the package (so imports resolve
 // as in the workspace) and imported.
 const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = join(PACKAGE_DIR, '.readme-examples');
 
-function examples(markdown: string): Array<{ line: number; code: string }> {
-  const found: Array<{ line: number; code: string }> = [];
-  const pattern = /^```(\S*)([^\n]*)\n([\s\S]*?)^```\s*$/gm;
-  for (let match = pattern.exec(markdown); match !== null; match = pattern.exec(markdown)) {
-    const [, language, flags, code] = match as unknown as [string, string, string, string];
-    if ((language === 'ts' || language === 'typescript') && !flags.includes('no-run')) {
-      found.push({ line: markdown.slice(0, match.index).split('\n').length, code });
-    }
-  }
-  return found;
-}
-
 describe('README.md examples', () => {
-  const blocks = examples(readFileSync(join(PACKAGE_DIR, 'README.md'), 'utf8'));
+  const blocks = readmeExamples(readFileSync(join(PACKAGE_DIR, 'README.md'), 'utf8')).map(instrumentPrinted);
   mkdirSync(OUT_DIR, { recursive: true });
   afterAll(() => rmSync(OUT_DIR, { recursive: true, force: true }));
 
-  it('has runnable examples', () => {
-    expect(blocks.length).toBeGreaterThanOrEqual(4);
+  it('has runnable examples whose printed values are stated', () => {
+    expect(blocks.length).toBeGreaterThanOrEqual(5);
+    expect(blocks.flatMap((b) => b.expectations).length).toBeGreaterThanOrEqual(15);
   });
 
   for (const [index, block] of blocks.entries()) {
-    it(`example ${index + 1} (line ${block.line}) runs`, async () => {
+    it(`example ${index + 1} runs and prints what it says`, async () => {
+      const printed = new Map<number, string[]>();
+      (globalThis as Record<symbol, unknown>)[README_PRINT_KEY] = (line: number, ...args: unknown[]) => {
+        printed.set(line, [...(printed.get(line) ?? []), format(...args)]);
+      };
       const file = join(OUT_DIR, `example-${index + 1}.ts`);
       writeFileSync(file, `${block.code}\nexport {};\n`);
-      await expect(import(/* @vite-ignore */ file)).resolves.toBeDefined();
+      await import(/* @vite-ignore */ file);
+      for (const { line, expected } of block.expectations) {
+        const outputs = printed.get(line) ?? [];
+        expect(outputs.length, `README line ${line} printed nothing`).toBeGreaterThan(0);
+        for (const output of outputs) {
+          expect(printedMatches(output, expected), `README line ${line} printed ${output}, the README says ${expected}`).toBe(true);
+        }
+      }
     });
   }
+});
+
+describe('printedMatches', () => {
+  it('compares numbers to the digits shown and the rest exactly', () => {
+    expect(printedMatches('0.07073720166770291', '0.0707')).toBe(true);
+    expect(printedMatches('0.07073720166770291', '0.0708')).toBe(false);
+    expect(printedMatches('[ 6, 8 ] [ 9, 8 ]', '[ 6, 8 ] [ 9, 8 ]')).toBe(true);
+    expect(printedMatches('[ 6, 8 ] [ 9, 8 ]', '[ 6, 8 ] [ 9, 9 ]')).toBe(false);
+    expect(printedMatches('true', 'false')).toBe(false);
+    expect(printedMatches('{ t: 0.0121 }', '{ t: 0.012 }')).toBe(true);
+    expect(printedMatches('{ t: 0.0126 }', '{ t: 0.012 }')).toBe(false);
+    expect(printedMatches('1.5e-7', '1.5e-7')).toBe(true);
+    expect(printedMatches('1.6e-7', '1.5e-7')).toBe(false);
+  });
 });

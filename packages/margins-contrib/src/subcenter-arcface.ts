@@ -41,7 +41,7 @@ export const SUBCENTER_ARCFACE_DEFAULTS = {
  * ```ts
  * import { subcenterArcFace } from '@arcface/margins-contrib';
  * const margin = subcenterArcFace({ k: 3 });
- * console.log(margin.targetLogit(Math.PI / 3)); // cos(π/3 + 0.5) ≈ 0.0707
+ * console.log(margin.targetLogit(Math.PI / 3)); // cos(π/3 + 0.5) ≈ 0.0236
  * ```
  */
 export const subcenterArcFace = defineMargin({

@@ -39,13 +39,16 @@ export function adaFaceReference(
     mean = o.tAlpha * mu + (1 - o.tAlpha) * mean;
     std = o.tAlpha * Math.sqrt(variance) + (1 - o.tAlpha) * std;
   }
+  // head.py clamps the whole cosine matrix to ±(1 − ε), takes acos of every entry, adds the
+  // angular margin on the target column, clips θ to [ε, π − ε], takes cos and subtracts the
+  // additive margin on the target column.
   const logits = cos.map((row, i) => {
     const scaler = clamp(((safe[i] as number) - mean) / (std + o.eps) * o.h, -1, 1);
     return row.map((raw, j) => {
-      if (j !== labels[i]) return o.s * raw;
       const c = clamp(raw, -1 + o.eps, 1 - o.eps);
-      const gAngular = -o.m * scaler;
-      const gAdditive = o.m + o.m * scaler;
+      const isTarget = j === labels[i];
+      const gAngular = isTarget ? -o.m * scaler : 0;
+      const gAdditive = isTarget ? o.m + o.m * scaler : 0;
       const theta = clamp(Math.acos(c) + gAngular, o.eps, Math.PI - o.eps);
       return o.s * (Math.cos(theta) - gAdditive);
     });
@@ -108,6 +111,35 @@ export function elasticReference(cos: Matrix, labels: number[], margins: number[
     },
     o.s,
   );
+}
+
+/**
+ * ElasticFace+'s re-assignment of margins by target cosines, written from `utils/losses.py`
+ * (`plus=True`): the rows ordered by target cosine, highest first (ties: the lower row first),
+ * the margins sorted ascending; 'authors' gives row i the sorted margin at position order[i]
+ * (the gather `margin[idicate_cosie]`), 'rank' gives row order[k] the k-th smallest margin.
+ */
+export function elasticPlusMargins(targets: number[], margins: number[], rule: 'authors' | 'rank'): number[] {
+  const order = targets.map((_, i) => i).sort((a, b) => (targets[b] as number) - (targets[a] as number) || a - b);
+  const sorted = [...margins].sort((a, b) => a - b);
+  const out = new Array<number>(margins.length);
+  order.forEach((row, k) => {
+    if (rule === 'authors') out[k] = sorted[row] as number;
+    else out[row] = sorted[k] as number;
+  });
+  return out;
+}
+
+/** ElasticFace+ in float64: {@link elasticPlusMargins} on the clamped target cosines, then {@link elasticReference}. */
+export function elasticPlusReference(
+  cos: Matrix,
+  labels: number[],
+  margins: number[],
+  o: { variant: 'arc' | 'cos'; s: number; rule: 'authors' | 'rank' },
+): { logits: Matrix; assigned: number[] } {
+  const targets = cos.map((row, i) => clamp(row[labels[i] as number] as number, -1, 1));
+  const assigned = elasticPlusMargins(targets, margins, o.rule);
+  return { logits: elasticReference(cos, labels, assigned, o), assigned };
 }
 
 /** UniFace's unified cross-entropy, `Unified_Cross_Entropy_Loss.forward`, from cosines. */

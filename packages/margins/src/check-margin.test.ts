@@ -11,7 +11,7 @@ describeEachBackend('checkMargin', () => {
       const report = await expectNoLeak(() => checkMargin(createMargin('additive-angular', { m, boundary: 'none' })));
       expect(report.ok).toBe(false);
       // cos(θ + m) also rises above cos θ itself once θ > π − m/2
-      expect(report.checks).toEqual({ belowCosine: false, monotone: false, finite: true, finiteGradient: true });
+      expect(report.checks).toEqual({ belowCosine: false, monotone: false, finite: true, finiteGradient: true, exposesState: true });
       for (const v of report.violations.filter((k) => k.law === 'belowCosine')) expect(v.theta).toBeGreaterThan(Math.PI - m / 2);
       const monotone = report.violations.filter((v) => v.law === 'monotone');
       expect(monotone.length).toBeGreaterThan(0);
@@ -59,7 +59,7 @@ describeEachBackend('checkMargin', () => {
       }),
     });
     const report = checkMargin(easier());
-    expect(report.checks).toEqual({ belowCosine: false, monotone: true, finite: false, finiteGradient: false });
+    expect(report.checks).toEqual({ belowCosine: false, monotone: true, finite: false, finiteGradient: false, exposesState: true });
     expect(report.violations.find((v) => v.law === 'finite')!.theta).toBeGreaterThan(3);
     const bad = report.violations.filter((v) => v.law === 'finiteGradient').map((v) => v.theta);
     expect(bad).toContain(0);

@@ -4,12 +4,12 @@ import { isMissingGradient } from './margin-softmax-loss';
 import type { MarginFn } from './margin-fn';
 
 /** The laws {@link checkMargin} tests. */
-export type MarginLaw = 'belowCosine' | 'monotone' | 'finite' | 'finiteGradient';
+export type MarginLaw = 'belowCosine' | 'monotone' | 'finite' | 'finiteGradient' | 'exposesState';
 
 /** One place where a law fails. */
 export interface MarginViolation {
   readonly law: MarginLaw;
-  /** The angle in radians where it fails. */
+  /** The angle in radians where it fails (NaN for `exposesState`, which is not about an angle). */
   readonly theta: number;
   readonly detail: string;
 }
@@ -21,6 +21,11 @@ export interface CheckMarginOptions {
   readonly step?: number;
   /** Most violations listed per law [10]. */
   readonly maxViolationsPerLaw?: number;
+  /**
+   * Cosine columns of the probe batch that `exposesState` runs through `logits` [2520, a
+   * multiple of every K up to 10 for sub-centre margins]; `false` skips the probe.
+   */
+  readonly stateProbeColumns?: number | false;
 }
 
 export interface MarginCheckReport {
@@ -46,6 +51,12 @@ const GRADIENT_BOUNDARY_OFFSET = 1e-3;
  *   next to each boundary.
  * θ runs over `samples` evenly spaced angles plus each of `fn.boundaries()` and ±1e-6 around
  * it. ArcFace with `boundary: 'none'` fails `monotone` past π − m; `easy` fails it at π/2.
+ * - `exposesState`: a margin whose logits depend on earlier training calls implements
+ *   `readState` and `restoreState`. The probe runs `logits` with `training: true` on a batch X,
+ *   then on another batch Y, then on X again (with feature norms, at the same step): if the
+ *   two results for X differ in any bit, the margin carries state, and one without `readState`
+ *   fails (its checkpoints could not resume it exactly). A margin that has `readState` is not
+ *   probed, since the probe would change its state.
  *
  * Reads tensors synchronously (cpu, wasm). Differentiating a `target` without a
  * `targetGradient`, or a general `logits`, needs tfjs' gradient registry.
@@ -60,7 +71,7 @@ export function checkMargin(fn: MarginFn, options: CheckMarginOptions = {}): Mar
   const boundaries = (fn.boundaries?.(step) ?? []).filter((b) => b > 0 && b < Math.PI);
   const thetas = angleGrid(samples, boundaries);
   const violations: MarginViolation[] = [];
-  const counts: Record<MarginLaw, number> = { belowCosine: 0, monotone: 0, finite: 0, finiteGradient: 0 };
+  const counts: Record<MarginLaw, number> = { belowCosine: 0, monotone: 0, finite: 0, finiteGradient: 0, exposesState: 0 };
   const report = (law: MarginLaw, theta: number, detail: string) => {
     counts[law] += 1;
     if (counts[law] <= maxViolationsPerLaw) violations.push({ law, theta, detail });
@@ -97,11 +108,25 @@ export function checkMargin(fn: MarginFn, options: CheckMarginOptions = {}): Mar
     }
   });
 
+  const { stateProbeColumns = 2520 } = options;
+  if (stateProbeColumns !== false && typeof fn.readState !== 'function') {
+    const changed = hiddenStateChange(fn, stateProbeColumns, step);
+    if (changed !== undefined) {
+      report(
+        'exposesState',
+        Number.NaN,
+        `the logits of one training batch changed after another training call (${changed}): the margin carries ` +
+          'running state, so it must implement readState() and restoreState(state) (defineMargin: return a RunningState as `state`)',
+      );
+    }
+  }
+
   const checks = {
     belowCosine: counts.belowCosine === 0,
     monotone: counts.monotone === 0,
     finite: counts.finite === 0,
     finiteGradient: counts.finiteGradient === 0,
+    exposesState: counts.exposesState === 0,
   };
   return { ok: Object.values(checks).every(Boolean), checks, violations };
 }
@@ -139,4 +164,44 @@ function tensorSlopes(fn: MarginFn, cosines: number[], step: number): number[] {
   const values = Array.from(result.dataSync());
   result.dispose();
   return values;
+}
+
+/**
+ * Runs `logits` in training mode on a batch X, another batch Y, then X again, and says where the
+ * two results for X first differ (undefined when they are equal bit for bit). The batches are
+ * fixed, not random: cosines spread over (−0.9, 0.9) with the labels' own column raised, and
+ * feature norms from 3 to 60 so norm-driven margins see a spread.
+ */
+function hiddenStateChange(fn: MarginFn, columns: number, step: number): string | undefined {
+  const rows = 4;
+  const batch = (phase: number) =>
+    tf.tidy(() => {
+      const cos = new Float32Array(rows * columns);
+      for (let i = 0; i < cos.length; i++) cos[i] = 0.9 * Math.sin(1.7 * i + phase);
+      const labels = Array.from({ length: rows }, (_, i) => i % 2);
+      labels.forEach((label, i) => (cos[i * columns + label] = 0.3 + 0.15 * i + 0.1 * phase));
+      const norms = Array.from({ length: rows }, (_, i) => 3 + 19 * i + 7 * phase);
+      return {
+        cosines: tf.keep(tf.tensor2d(cos, [rows, columns])),
+        labels: tf.keep(tf.tensor1d(labels, 'int32')),
+        featureNorms: tf.keep(tf.tensor1d(norms)),
+      };
+    });
+  const x = batch(0);
+  const y = batch(1);
+  const run = (b: typeof x): Float32Array => {
+    const out = tf.tidy(() => fn.logits(b.cosines, b.labels, { step, training: true, featureNorms: b.featureNorms }));
+    const values = out.dataSync() as Float32Array;
+    out.dispose();
+    return values;
+  };
+  try {
+    const first = run(x);
+    run(y);
+    const again = run(x);
+    const at = first.findIndex((value, i) => !Object.is(value, again[i]));
+    return at < 0 ? undefined : `element ${at}: ${first[at]} then ${again[at]}`;
+  } finally {
+    tf.dispose([x.cosines, x.labels, x.featureNorms, y.cosines, y.labels, y.featureNorms]);
+  }
 }

@@ -4,6 +4,7 @@ import { MARGIN_SPEC_VERSION } from './margin-fn';
 import type { GradientMode, MarginContext, MarginFn, MarginOptions } from './margin-fn';
 import { checkChoiceOption, checkKnownKeys, checkNumberOption } from './option-checks';
 import { clampScalarForGradient } from './cosine-math';
+import type { MarginStateStore } from './running-state';
 
 /** Options every margin made by {@link defineMargin} takes: the scale and the gradient mode. */
 export type CommonMarginOptions = {
@@ -41,6 +42,12 @@ export interface MarginFormula {
   logits?(cosines: tf.Tensor2D, labels: tf.Tensor1D, context: MarginContext): tf.Tensor;
   /** An extra loss term (MagFace). */
   regularizer?(context: MarginContext): tf.Scalar;
+  /**
+   * The running state, for a margin whose training calls change later results: usually a
+   * `RunningState` made in `setup` (one per margin instance). It becomes the margin's
+   * `readState`/`restoreState`; `checkMargin` reports a margin that carries state without it.
+   */
+  state?: MarginStateStore;
 }
 
 /** A margin plugin: its registry name, its own options with defaults, and a formula per option set. */
@@ -218,6 +225,16 @@ function buildMargin<Name extends string, Options extends MarginOptions & Common
     Object.assign(margin, { boundaries: (step = 0) => boundaries(step) });
   }
   if (formula.regularizer !== undefined) Object.assign(margin, { regularizer: formula.regularizer });
+  if (formula.state !== undefined) {
+    const state = formula.state;
+    if (typeof state?.read !== 'function' || typeof state.restore !== 'function') {
+      throw new InvalidMarginError(`${name}: setup's state must have read() and restore(state) functions (a RunningState does)`);
+    }
+    Object.assign(margin, {
+      readState: () => state.read(),
+      restoreState: (saved: Parameters<MarginStateStore['restore']>[0]) => state.restore(saved),
+    });
+  }
   return Object.freeze(margin);
 }
 

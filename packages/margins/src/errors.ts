@@ -86,3 +86,24 @@ export class NonFiniteInputError extends ArcfaceError {
     super('ERR_NON_FINITE_INPUT', message);
   }
 }
+
+/**
+ * A margin state given to `restoreState` (or `RunningState.restore`) that does not fit the
+ * margin: a missing or unknown key, a value of the wrong type or length. Nothing is changed when
+ * it is thrown. Code `ERR_MARGIN_STATE`.
+ */
+export class MarginStateError extends ArcfaceError {
+  /** The margin whose state was refused. */
+  readonly margin: string;
+  /** The offending key, or '' for the state as a whole. */
+  readonly key: string;
+  constructor(margin: string, key: string, message: string) {
+    super(
+      'ERR_MARGIN_STATE',
+      `${margin}: ${key === '' ? 'state' : `state key '${key}'`} ${message}; ` +
+        `restore a state read with readState() from a margin of the same name and options`,
+    );
+    this.margin = margin;
+    this.key = key;
+  }
+}

@@ -1,4 +1,4 @@
-export type { MarginFn, MarginContext, MarginOptions, GradientMode, JsonValue, JsonPrimitive } from './margin-fn';
+export type { MarginFn, MarginContext, MarginOptions, MarginState, GradientMode, JsonValue, JsonPrimitive } from './margin-fn';
 export { MARGIN_SPEC_VERSION } from './margin-fn';
 export {
   GradientsNotRegisteredError,
@@ -6,6 +6,7 @@ export {
   InvalidMarginError,
   MarginAlreadyRegisteredError,
   MarginOptionError,
+  MarginStateError,
   NonFiniteInputError,
   UnknownMarginError,
 } from './errors';
@@ -17,6 +18,8 @@ export type {
   MarginFormula,
   MarginInput,
 } from './define-margin';
+export { RunningState, float32FromJson, float32ToJson } from './running-state';
+export type { MarginStateStore, RunningValue } from './running-state';
 export { checkChoiceOption, checkKnownKeys, checkNumberOption } from './option-checks';
 export type { NumberLimits } from './option-checks';
 export { additiveAngular, ADDITIVE_ANGULAR_BOUNDARIES } from './additive-angular';

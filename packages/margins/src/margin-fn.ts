@@ -27,6 +27,14 @@ export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue
 /** Options of a margin: JSON-serialisable, so `createMargin(m.name, m.options)` rebuilds `m`. */
 export type MarginOptions = { [key: string]: JsonValue | undefined };
 
+/**
+ * A margin's running state in JSON form: what it carries from one training call to the next
+ * (CurricularFace's t, AdaFace's running mean and std of ‖x‖). Values are plain JSON, so a
+ * checkpoint can store them with `JSON.stringify`; float32 values are written so that they read
+ * back bit for bit (see `RunningState` for the encoding the built-in helper uses).
+ */
+export type MarginState = { [key: string]: JsonValue };
+
 /** What a margin may read besides cosines and labels. */
 export interface MarginContext {
   /** Training step, for scheduled margins (SphereFace λ annealing). Defaults to 0. */
@@ -98,4 +106,20 @@ export interface MarginFn<Name extends string = string, Options extends MarginOp
    * `easy`, kπ/m for SphereFace). Optional; `checkMargin` samples on both sides of each.
    */
   boundaries?(step?: number): readonly number[];
+
+  /**
+   * The running state, read asynchronously (it lives in tensors, and synchronous reads fail on
+   * WebGPU in Node). A margin whose training calls change later results (CurricularFace's t,
+   * AdaFace's running μ/σ) must implement this and {@link restoreState}; a stateless margin
+   * implements neither. `checkMargin` reports a margin whose logits depend on past training
+   * calls but that has no state to read.
+   */
+  readState?(): Promise<MarginState>;
+
+  /**
+   * Puts back a state that {@link readState} returned (from this margin or one built from the
+   * same name and options), bit for bit: the next calls then give exactly what they gave after
+   * the state was read. Throws a typed error naming the key for a state of another shape.
+   */
+  restoreState?(state: MarginState): void;
 }

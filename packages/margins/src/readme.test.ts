@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { format } from 'node:util';
+import { README_PRINT_KEY, instrumentPrinted, printedMatches, readmeExamples } from '@arcface/testing';
 import { expect, it } from 'vitest';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,4 +28,29 @@ it('the README example runs and prints what it says', () => {
   expect(output).toContain("law: 'monotone'");
   expect(output).toMatch(/additive-angular \d+\.\d+ \[ 8, 16 \] \[ 4, 16 \]/);
   expect(output).toMatch(/linear-angular \d+\.\d+ \[ 8, 16 \] \[ 4, 16 \]/);
+}, 120_000);
+
+it('the later README examples run and print what their comments say', async () => {
+  const readme = readFileSync(join(packageDir, 'README.md'), 'utf8');
+  // the first block is the one above, run in its own process
+  const blocks = readmeExamples(readme).slice(1).map(instrumentPrinted);
+  expect(blocks.flatMap((b) => b.expectations).length).toBeGreaterThanOrEqual(3);
+  const dir = join(packageDir, '.readme-example');
+  mkdirSync(dir, { recursive: true });
+  for (const [index, block] of blocks.entries()) {
+    const printed = new Map<number, string[]>();
+    (globalThis as Record<symbol, unknown>)[README_PRINT_KEY] = (line: number, ...args: unknown[]) => {
+      printed.set(line, [...(printed.get(line) ?? []), format(...args)]);
+    };
+    const file = join(dir, `later-${index + 1}.ts`);
+    writeFileSync(file, `${block.code}\nexport {};\n`);
+    await import(/* @vite-ignore */ file);
+    for (const { line, expected } of block.expectations) {
+      const outputs = printed.get(line) ?? [];
+      expect(outputs.length, `README line ${line} printed nothing`).toBeGreaterThan(0);
+      for (const output of outputs) {
+        expect(printedMatches(output, expected), `README line ${line} printed ${output}, the README says ${expected}`).toBe(true);
+      }
+    }
+  }
 }, 120_000);

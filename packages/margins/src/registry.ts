@@ -133,6 +133,8 @@ function assertMarginShape(name: string, margin: unknown): asserts margin is Mar
             ? 'has no logits function'
             : !(typeof m.scale === 'number' && m.scale > 0)
               ? `has scale ${String(m.scale)}`
-              : undefined;
+              : (typeof m.readState === 'function') !== (typeof m.restoreState === 'function')
+                ? 'has only one of readState and restoreState (a margin with running state needs both)'
+                : undefined;
   if (problem !== undefined) throw new InvalidMarginError(`the factory registered as '${name}' ${problem}`);
 }

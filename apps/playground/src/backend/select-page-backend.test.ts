@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendSelection } from '@arcface/backend';
+import type { BackendSelectionReport } from '@arcface/backend';
 import { describe, expect, it } from 'vitest';
 import { reportOf, selectPageBackend } from './select-page-backend';
 
@@ -9,7 +9,7 @@ const require = createRequire(import.meta.url);
 // In Node the wasm backend reads its binaries from a folder; in the page it is the build's wasm/.
 const wasmBase = `${join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`;
 
-const selection = (candidates: BackendSelection['candidates']): BackendSelection => {
+const selection = (candidates: BackendSelectionReport['candidates']): BackendSelectionReport => {
   const chosen = candidates.find((c) => c.status === 'chosen')!;
   return { name: chosen.name, chosen: chosen.name, environment: 'browser', candidates };
 };

@@ -5,7 +5,7 @@ import {
   describeBackendSelection,
   probeBackend,
   selectBackend,
-  type BackendSelection,
+  type BackendSelectionReport,
   type ModuleImporter,
 } from '@arcface/backend';
 import type { BackendReport, BackendRequest } from '../toy/toy-protocol';
@@ -70,7 +70,7 @@ export async function selectPageBackend(options: SelectPageBackendOptions): Prom
 }
 
 /** The page's one-line reason and one line per candidate (the title tooltip). */
-export function reportOf(selection: BackendSelection, prefer: BackendRequest): BackendReport {
+export function reportOf(selection: BackendSelectionReport, prefer: BackendRequest): BackendReport {
   const before = selection.candidates.slice(0, selection.candidates.findIndex((c) => c.status === 'chosen'));
   const passedOver = before.filter((c) => c.name !== prefer).map((c) => c.name);
   const forced = before.find((c) => c.name === prefer);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModelIoError } from '../errors';
 
@@ -23,7 +23,7 @@ export const WEIGHTS_BIN = 'weights.bin';
  */
 export function fileSystemHandler(location: string): tf.io.IOHandler {
   const dir = location.startsWith('file://') ? fileURLToPath(location) : resolve(location);
-  return {
+  const handler: tf.io.IOHandler = {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       if (artifacts.modelTopology instanceof ArrayBuffer) {
         throw new ModelIoError(`saving to '${dir}': binary topologies are not supported, only JSON`);
@@ -58,30 +58,25 @@ export function fileSystemHandler(location: string): tf.io.IOHandler {
       }
     },
     async load(): Promise<tf.io.ModelArtifacts> {
-      let json: tf.io.ModelJSON;
-      try {
-        json = JSON.parse(readFileSync(join(dir, MODEL_JSON), 'utf8')) as tf.io.ModelJSON;
-      } catch (error) {
-        throw new ModelIoError(`could not read '${join(dir, MODEL_JSON)}': ${(error as Error).message}`, { cause: error });
-      }
+      const json = readModelJson(join(dir, MODEL_JSON));
       const weightSpecs: tf.io.WeightsManifestEntry[] = [];
       const parts: Uint8Array[] = [];
-      for (const group of json.weightsManifest ?? []) {
+      for (const group of json.weightsManifest) {
         weightSpecs.push(...group.weights);
-        for (const path of group.paths) {
-          const file = resolve(dir, path);
-          try {
-            parts.push(readFileSync(file));
-          } catch (error) {
-            throw new ModelIoError(`could not read the weights file '${file}': ${(error as Error).message}`, { cause: error });
-          }
+        const files = group.paths.map((path) => resolve(dir, path));
+        const bytes = files.map((file) => readWeightsFile(file));
+        const expected = group.weights.reduce((sum, spec) => sum + byteSize(spec, join(dir, MODEL_JSON)), 0);
+        const actual = bytes.reduce((sum, b) => sum + b.byteLength, 0);
+        if (actual !== expected) {
+          const named = files.map((f) => `'${f}'`).join(', ');
+          throw new ModelIoError(
+            `${named} ${files.length === 1 ? 'holds' : 'hold'} ${actual} bytes but '${join(dir, MODEL_JSON)}' lists ${expected} bytes of weights: ` +
+              `the weights are ${actual < expected ? 'truncated' : 'not the ones model.json describes'}; copy or save the model again`,
+          );
         }
+        parts.push(...bytes);
       }
-      const expected = weightSpecs.reduce((sum, spec) => sum + byteSize(spec), 0);
       const weightData = concatWeightData(parts.map((p) => p.buffer.slice(p.byteOffset, p.byteOffset + p.byteLength) as ArrayBuffer));
-      if (weightData.byteLength !== expected) {
-        throw new ModelIoError(`'${dir}': the weights hold ${weightData.byteLength} bytes, the manifest expects ${expected}`);
-      }
       return {
         modelTopology: json.modelTopology,
         weightSpecs,
@@ -95,15 +90,79 @@ export function fileSystemHandler(location: string): tf.io.IOHandler {
       };
     },
   };
+  // The folder, for loaders that name the model in their errors.
+  return Object.assign(handler, { location: dir });
+}
+
+/** A model.json as far as loading needs it, checked so a damaged file fails here and names itself. */
+interface CheckedModelJson extends tf.io.ModelJSON {
+  weightsManifest: tf.io.WeightsManifestConfig;
+}
+
+function readModelJson(path: string): CheckedModelJson {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ModelIoError(
+      code === 'ENOENT'
+        ? `'${path}' is missing: '${dirname(path)}' holds no saved model; pass the folder a model was saved to`
+        : `could not read '${path}': ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ModelIoError(`'${path}' is not valid JSON (${(error as Error).message}): the file is damaged or truncated; save the model again`, { cause: error });
+  }
+  const damaged = (what: string) => new ModelIoError(`'${path}' ${what}: it is damaged or not a tfjs model.json; save the model again`);
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw damaged('does not hold a JSON object');
+  const model = json as Partial<tf.io.ModelJSON>;
+  if (model.modelTopology === undefined || model.modelTopology === null) throw damaged('has no modelTopology');
+  const manifest = model.weightsManifest ?? [];
+  if (!Array.isArray(manifest)) throw damaged('has a weightsManifest that is not a list');
+  for (const group of manifest as unknown[]) {
+    const g = group as Partial<tf.io.WeightsManifestConfig[number]> | null;
+    if (g === null || typeof g !== 'object' || !Array.isArray(g.paths) || !Array.isArray(g.weights)) throw damaged('has a weights group without paths and weights');
+    for (const p of g.paths) {
+      if (typeof p !== 'string' || p.length === 0) throw damaged(`has a weights path ${JSON.stringify(p)} that is not a file name`);
+      const inside = resolve(dirname(path), p);
+      if (!inside.startsWith(dirname(path) + sep)) throw damaged(`names a weights file outside its folder (${JSON.stringify(p)})`);
+    }
+    for (const spec of g.weights as unknown[]) {
+      const w = spec as Partial<tf.io.WeightsManifestEntry> | null;
+      const shapeOk = w !== null && typeof w === 'object' && Array.isArray(w.shape) && w.shape.every((d) => Number.isSafeInteger(d) && d >= 0);
+      if (!shapeOk || typeof w.name !== 'string' || typeof w.dtype !== 'string') throw damaged(`has a weight entry ${JSON.stringify(spec).slice(0, 80)} without name, dtype and shape`);
+    }
+  }
+  return { ...model, weightsManifest: manifest } as CheckedModelJson;
+}
+
+function readWeightsFile(file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ModelIoError(
+      code === 'ENOENT'
+        ? `the weights file '${file}' is missing: copy it beside model.json, or save the model again`
+        : `could not read the weights file '${file}': ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
 }
 
 const BYTES_PER_DTYPE: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, float16: 2 };
 
-function byteSize(spec: tf.io.WeightsManifestEntry): number {
+function byteSize(spec: tf.io.WeightsManifestEntry, modelJson: string): number {
   const count = spec.shape.reduce((a, b) => a * b, 1);
   const dtype = spec.quantization?.dtype ?? spec.dtype;
   const bytes = BYTES_PER_DTYPE[dtype];
-  if (bytes === undefined) throw new ModelIoError(`weight '${spec.name}' has an unsupported dtype '${dtype}'`);
+  if (bytes === undefined) throw new ModelIoError(`'${modelJson}': weight '${spec.name}' has an unsupported dtype '${dtype}'`);
+  if (!Number.isSafeInteger(count * bytes)) throw new ModelIoError(`'${modelJson}': weight '${spec.name}' has an impossible shape ${JSON.stringify(spec.shape)}`);
   return count * bytes;
 }
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { describeEachBackend } from '@arcface/testing';
 import { ModelIoError } from '../errors';
 import { createBackbone } from '../registry';
@@ -59,6 +59,42 @@ it('loading from a missing folder or with truncated weights is a ModelIoError', 
     weightData: new Float32Array([1, 2, 3, 4]).buffer,
   });
   writeFileSync(join(target, 'weights.bin'), new Uint8Array(8));
-  await expect(handler.load!()).rejects.toThrow(/8 bytes.*expects 16/);
+  await expect(handler.load!()).rejects.toThrow(`'${join(target, 'weights.bin')}' holds 8 bytes but '${join(target, 'model.json')}' lists 16 bytes of weights: the weights are truncated`);
   await expect(saveBackbone(createBackbone('mlp', { inputShape: [1, 1, 1] }), 'nowhere://x')).rejects.toThrow(ModelIoError);
+});
+
+describe('a damaged model folder is refused, naming the file', () => {
+  const saved = async (name: string): Promise<string> => {
+    const target = join(dir, name);
+    await saveBackbone(createBackbone('mlp', { inputShape: [2, 2, 1], embeddingSize: 2, hidden: [3] }), fileSystemHandler(target));
+    return target;
+  };
+
+  it('a missing model.json', async () => {
+    const target = await saved('no-model-json');
+    rmSync(join(target, 'model.json'));
+    await expect(loadBackbone(fileSystemHandler(target))).rejects.toThrow(`'${join(target, 'model.json')}' is missing`);
+  });
+
+  it('a missing or truncated weights file, and a model.json that is cut short or not JSON', async () => {
+    const target = await saved('damaged');
+    const weights = readFileSync(join(target, 'weights.bin'));
+    const json = readFileSync(join(target, 'model.json'), 'utf8');
+    writeFileSync(join(target, 'weights.bin'), weights.subarray(0, weights.length - 4));
+    await expect(loadBackbone(fileSystemHandler(target))).rejects.toThrow(new RegExp(`'${join(target, 'weights.bin')}' holds ${weights.length - 4} bytes.*truncated`));
+    rmSync(join(target, 'weights.bin'));
+    await expect(loadBackbone(fileSystemHandler(target))).rejects.toThrow(`the weights file '${join(target, 'weights.bin')}' is missing`);
+    writeFileSync(join(target, 'weights.bin'), weights);
+    writeFileSync(join(target, 'model.json'), json.slice(0, json.length / 2));
+    await expect(loadBackbone(fileSystemHandler(target))).rejects.toThrow(new RegExp(`'${join(target, 'model.json')}' is not valid JSON`));
+    writeFileSync(join(target, 'model.json'), JSON.stringify({ ...JSON.parse(json), weightsManifest: [{ paths: ['../../etc/passwd'], weights: [] }] }));
+    await expect(loadBackbone(fileSystemHandler(target))).rejects.toThrow(/outside its folder/);
+    writeFileSync(join(target, 'model.json'), JSON.stringify({ ...JSON.parse(json), modelTopology: { class_name: 'Nonsense' } }));
+    await expect(loadBackbone(fileSystemHandler(target))).rejects.toThrow(new RegExp(`cannot build the model saved at '${target}'`));
+    // A dangling reference made tfjs-layers wait forever for a layer that never comes.
+    writeFileSync(join(target, 'model.json'), json.replace('[["input",0,0,{}]]', '[["inpxt",0,0,{}]]'));
+    await expect(loadBackbone(fileSystemHandler(target))).rejects.toThrow(new RegExp(`'${target}' layer 'flatten' names a layer 'inpxt' it does not have`));
+    writeFileSync(join(target, 'model.json'), json);
+    (await loadBackbone(fileSystemHandler(target))).dispose();
+  });
 });

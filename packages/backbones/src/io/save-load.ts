@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ModelIoError } from '../errors';
+import { checkTopology } from './check-topology';
 import { useLeanBatchNormalization } from '../batch-norm';
 import { freezeFeatureScale } from '../layers';
 
@@ -42,7 +43,23 @@ export async function loadBackbone(location: ModelLocation): Promise<tfl.LayersM
   if (typeof location === 'string' && tf.io.getLoadHandlers(location).length === 0) {
     throw new ModelIoError(`no load handler for '${location}'; ${routerHint(location)}`);
   }
-  return freezeFeatureScale(useLeanBatchNormalization(await tfl.loadLayersModel(location)));
+  const where = typeof location === 'string' ? location : ((location as { location?: string }).location ?? 'the given IOHandler');
+  const handler = typeof location === 'string' ? (tf.io.getLoadHandlers(location)[0] as tf.io.IOHandler) : location;
+  if (handler.load === undefined) throw new ModelIoError(`'${where}' cannot load models (its IOHandler has no load)`);
+  let model: tfl.LayersModel;
+  try {
+    // Load the artifacts first and check their wiring: tfjs-layers would hang on some damage.
+    const artifacts = await handler.load();
+    checkTopology(artifacts.modelTopology, where);
+    model = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
+  } catch (error) {
+    if (error instanceof ModelIoError) throw error;
+    // tfjs-layers throws its own errors for a topology it cannot build: say which model it was.
+    throw new ModelIoError(`cannot build the model saved at '${where}': ${(error as Error).message}; the model.json is damaged or not a layers model — save the model again`, {
+      cause: error,
+    });
+  }
+  return freezeFeatureScale(useLeanBatchNormalization(model));
 }
 
 function routerHint(url: string): string {

@@ -196,22 +196,30 @@ function leanGradients(engine: EngineInternals): GradientsFn {
  * Idempotent. Returns a function that restores tfjs' own backpropagation.
  */
 export function enableLeanBackprop(): () => void {
-  const engine = tf.engine() as unknown as EngineInternals & { [INSTALLED]?: true };
-  if (engine[INSTALLED] === true) return () => disableLeanBackprop();
+  const engine = tf.engine() as unknown as EngineInternals & Installed;
+  if (engine[INSTALLED] !== undefined) return () => disableLeanBackprop();
+  // What was there before: tfjs' prototype method, or another library's own property.
+  const previous = Object.getOwnPropertyDescriptor(engine, 'gradients');
   Object.defineProperty(engine, 'gradients', { value: leanGradients(engine), configurable: true, writable: true });
-  engine[INSTALLED] = true;
+  Object.defineProperty(engine, INSTALLED, { value: { previous }, configurable: true, enumerable: false, writable: true });
   return () => disableLeanBackprop();
 }
 
-/** Restores tfjs' own backpropagation (a no-op when the lean one is not installed). */
+/** Restores the engine's `gradients` as it was before {@link enableLeanBackprop} (a no-op when the lean one is not installed). */
 export function disableLeanBackprop(): void {
-  const engine = tf.engine() as unknown as EngineInternals & { [INSTALLED]?: true };
-  if (engine[INSTALLED] !== true) return;
-  delete (engine as Partial<EngineInternals>).gradients;
+  const engine = tf.engine() as unknown as EngineInternals & Installed;
+  const installed = engine[INSTALLED];
+  if (installed === undefined) return;
+  if (installed.previous === undefined) delete (engine as Partial<EngineInternals>).gradients;
+  else Object.defineProperty(engine, 'gradients', installed.previous);
   delete engine[INSTALLED];
 }
 
 /** Whether {@link enableLeanBackprop} is in effect. */
 export function isLeanBackpropEnabled(): boolean {
-  return (tf.engine() as unknown as { [INSTALLED]?: true })[INSTALLED] === true;
+  return (tf.engine() as unknown as Installed)[INSTALLED] !== undefined;
+}
+
+interface Installed {
+  [INSTALLED]?: { previous: PropertyDescriptor | undefined };
 }

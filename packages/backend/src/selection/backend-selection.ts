@@ -15,8 +15,8 @@ export interface CandidateReport {
   readonly reason: string;
 }
 
-/** The outcome of `selectBackend`: what runs tensors now, and why each other candidate does not. */
-export interface BackendSelection {
+/** What `selectBackend` found: what runs tensors now, and why each other candidate does not. */
+export interface BackendSelectionReport {
   /** The chosen candidate. */
   readonly name: BackendName;
   /** The tfjs backend now active (`tf.getBackend()`), e.g. 'tensorflow', 'webgpu', 'wasm'. */
@@ -25,6 +25,19 @@ export interface BackendSelection {
   readonly environment: 'node' | 'browser';
   /** Every candidate in the order tried. */
   readonly candidates: readonly CandidateReport[];
+}
+
+/** The outcome of `selectBackend`, and the handle that takes its changes back. */
+export interface BackendSelection extends BackendSelectionReport {
+  /**
+   * Puts tfjs and the process back as `selectBackend` found them: the kernels it registered
+   * or replaced per backend (the same kernel configs again), the gradients, the engine's
+   * `gradients` (lean backpropagation), tfjs' flags, the globals it set (`navigator`, Dawn's
+   * `GPU*` classes, `Worker`), and the active backend; the native kernels' threads end. The
+   * backend it initialised stays registered, so tensors made on it can still be read (remove it
+   * with `tf.removeBackend` to free its memory). Modules it loaded stay loaded. Idempotent.
+   */
+  release(): Promise<void>;
 }
 
 /** Loads a module by name; tests inject fakes, bundler users may pass their own. */

@@ -1,4 +1,5 @@
 import type { BackendName, ModuleImporter } from './backend-selection';
+import type { ChangeJournal } from '../restore/change-journal';
 
 /** Thrown inside a candidate when it does not apply here (package absent, no adapter): reported as 'skipped'. */
 export class CandidateSkipped extends Error {}
@@ -19,6 +20,8 @@ export interface CandidateContext {
   readonly environment: 'node' | 'browser';
   /** What a candidate wants said about how it was set up (appended to its report). */
   readonly notes: string[];
+  /** Where a candidate records every change it makes, to be undone if it fails or when the selection is released. */
+  readonly journal: ChangeJournal;
 }
 
 /** Prepares one engine: imports what it needs and registers its tfjs backend. Returns the tfjs backend name. */

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initialiseNodeWasmThreads } from '../wasm/node-wasm-threads';
-import { registerWasmTrainingKernels } from '../wasm/register-wasm-training-kernels';
-import { registerWebgpuTrainingKernels } from '../webgpu/register-webgpu-training-kernels';
+import { activeWasmTrainingKernels, registerWasmTrainingKernels } from '../wasm/register-wasm-training-kernels';
+import { activeWebgpuTrainingKernels, registerWebgpuTrainingKernels } from '../webgpu/register-webgpu-training-kernels';
+import type { ChangeJournal } from '../restore/change-journal';
 import { CandidateSkipped, errorMessage, importOrSkip, isModuleMissing, type Candidate, type CandidateContext } from './candidate';
 
 /** Requires `importer` to have registered the tfjs backend `name` with this copy of tfjs-core. */
@@ -12,6 +13,13 @@ function requireRegistered(name: string, specifier: string): void {
         `(${tf.version_core}); two copies of tfjs-core are probably installed — align their versions`,
     );
   }
+}
+
+/** Registers the WebGPU training kernels unless some are already, and records how to take them back. */
+function webgpuKernels(journal: ChangeJournal): void {
+  if (activeWebgpuTrainingKernels('webgpu') !== undefined) return;
+  const registration = registerWebgpuTrainingKernels();
+  journal.onUndo(() => registration.unregister());
 }
 
 /**
@@ -60,26 +68,29 @@ interface DawnModule {
  */
 export const nodeWebgpuCandidate: Candidate = {
   name: 'webgpu',
-  async prepare({ importer, webgpuTrainingKernels, dawnFlags }: CandidateContext): Promise<string> {
+  async prepare({ importer, webgpuTrainingKernels, dawnFlags, journal }: CandidateContext): Promise<string> {
     const dawn = (await importOrSkip(importer, 'webgpu', '`npm i webgpu @tensorflow/tfjs-backend-webgpu` (Dawn for Node)')) as DawnModule;
     const gpu = dawn.create([...dawnFlags]);
     const adapter = await gpu.requestAdapter();
     if (adapter === null || adapter === undefined) {
       throw new CandidateSkipped('Dawn found no GPU adapter (no Vulkan, Metal or D3D12 device with a usable driver)');
     }
-    Object.assign(globalThis, dawn.globals);
+    // As Object.assign would, each recorded so that a failure or release() takes it back.
+    for (const [key, value] of Object.entries(dawn.globals)) {
+      journal.defineProperty(globalThis, key, { value, writable: true, enumerable: true, configurable: true });
+    }
     const holder = globalThis as { navigator?: { gpu?: unknown } };
     if (holder.navigator === undefined) {
-      Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+      journal.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
     } else if (holder.navigator.gpu === undefined) {
-      Object.defineProperty(holder.navigator, 'gpu', { value: gpu, configurable: true });
+      journal.defineProperty(holder.navigator, 'gpu', { value: gpu, configurable: true });
     }
     await importOrSkip(importer, '@tensorflow/tfjs-backend-webgpu', '`npm i @tensorflow/tfjs-backend-webgpu`');
     requireRegistered('webgpu', '@tensorflow/tfjs-backend-webgpu');
     // Measured on an H200: keeping small tensors on the GPU instead of forwarding them to the
-    // CPU made a small conv training step 30% faster.
+    // CPU made a small conv training step 30% faster. (Flags come back with the journal.)
     tf.env().set('WEBGPU_CPU_FORWARD', false);
-    if (webgpuTrainingKernels) registerWebgpuTrainingKernels();
+    if (webgpuTrainingKernels) webgpuKernels(journal);
     return 'webgpu';
   },
 };
@@ -87,13 +98,13 @@ export const nodeWebgpuCandidate: Candidate = {
 /** WebGPU in the browser: needs `navigator.gpu` and an adapter. */
 export const browserWebgpuCandidate: Candidate = {
   name: 'webgpu',
-  async prepare({ importer, webgpuTrainingKernels }: CandidateContext): Promise<string> {
+  async prepare({ importer, webgpuTrainingKernels, journal }: CandidateContext): Promise<string> {
     const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
     if (gpu === undefined) throw new CandidateSkipped('this browser has no WebGPU (navigator.gpu is undefined)');
     if ((await gpu.requestAdapter()) === null) throw new CandidateSkipped('WebGPU is present but offered no adapter');
     await importOrSkip(importer, '@tensorflow/tfjs-backend-webgpu', '`npm i @tensorflow/tfjs-backend-webgpu`');
     requireRegistered('webgpu', '@tensorflow/tfjs-backend-webgpu');
-    if (webgpuTrainingKernels) registerWebgpuTrainingKernels();
+    if (webgpuTrainingKernels) webgpuKernels(journal);
     return 'webgpu';
   },
 };
@@ -113,18 +124,22 @@ export const webglCandidate: Candidate = {
 /** WASM (XNNPACK, SIMD), made able to train convolutions by this package's kernels. */
 export const wasmCandidate: Candidate = {
   name: 'wasm',
-  async prepare({ importer, wasmTrainingKernels, wasmPaths, wasmThreads, environment, notes }: CandidateContext): Promise<string> {
+  async prepare({ importer, wasmTrainingKernels, wasmPaths, wasmThreads, environment, notes, journal }: CandidateContext): Promise<string> {
     const wasm = (await importOrSkip(importer, '@tensorflow/tfjs-backend-wasm', '`npm i @tensorflow/tfjs-backend-wasm`')) as {
       setWasmPaths?: (prefix: string) => void;
       version_wasm?: string;
       setThreadsCount?: (threads: number) => void;
       getThreadsCount?: () => number;
+      BackendWasm?: new (module: unknown) => tf.KernelBackend;
     };
     if (wasmPaths !== undefined) wasm.setWasmPaths?.(wasmPaths);
     requireRegistered('wasm', '@tensorflow/tfjs-backend-wasm');
     // Browsers start the threaded build themselves when the page is cross-origin isolated.
-    if (environment === 'node') notes.push((await initialiseNodeWasmThreads(wasm, wasmThreads, importer)).note);
-    if (wasmTrainingKernels) registerWasmTrainingKernels();
+    if (environment === 'node') notes.push((await initialiseNodeWasmThreads(wasm, wasmThreads, importer, journal)).note);
+    if (wasmTrainingKernels && activeWasmTrainingKernels() === undefined) {
+      const registration = registerWasmTrainingKernels();
+      journal.onUndo(() => registration.unregister());
+    }
     return 'wasm';
   },
 };

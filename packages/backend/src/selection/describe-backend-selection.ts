@@ -1,4 +1,4 @@
-import type { BackendSelection } from './backend-selection';
+import type { BackendSelectionReport } from './backend-selection';
 
 const MARK = { chosen: '✓', skipped: '·', failed: '✗' } as const;
 
@@ -13,7 +13,7 @@ const MARK = { chosen: '✓', skipped: '·', failed: '✗' } as const;
  * //   ✓ wasm        chosen   ran a conv training step (forward + backward) correctly, …
  * ```
  */
-export function describeBackendSelection(selection: BackendSelection): string {
+export function describeBackendSelection(selection: BackendSelectionReport): string {
   const head =
     selection.chosen === 'none' ? 'backend: none could be set up' : `backend: ${selection.name} (tfjs '${selection.chosen}')`;
   const width = Math.max(...selection.candidates.map((c) => c.name.length), 4);

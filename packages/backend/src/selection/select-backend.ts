@@ -5,8 +5,9 @@ import { CandidateSkipped, errorMessage, type Candidate } from './candidate';
 import { BROWSER_CANDIDATES, NODE_CANDIDATES } from './candidates';
 import { describeBackendSelection } from './describe-backend-selection';
 import { probeBackend } from './probe-backend';
-import { enableLeanBackprop } from '../autodiff/lean-backprop';
+import { disableLeanBackprop, enableLeanBackprop, isLeanBackpropEnabled } from '../autodiff/lean-backprop';
 import { defaultWasmThreads } from '../wasm/node-wasm-threads';
+import { ChangeJournal } from '../restore/change-journal';
 
 export interface SelectBackendOptions {
   /** Tried first, in this order, before the rest of the default order. */
@@ -106,22 +107,30 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   };
   const probe = options.probe === false ? undefined : typeof options.probe === 'function' ? options.probe : probeBackend;
   const reports: CandidateReport[] = [];
-  let chosen: { name: BackendName; backend: string } | undefined;
+  let chosen: { name: BackendName; backend: string; journal: ChangeJournal } | undefined;
+  const engine = tf.engine() as unknown as EngineInternals;
+  const previousBackend = engine.backendName;
+  // Flags the selection itself makes tfjs evaluate (tf.setBackend, tf.ready) go back with it.
+  const selectionJournal = new ChangeJournal();
+  selectionJournal.rememberFlags();
 
   for (const candidate of candidates) {
     if (chosen !== undefined) {
       reports.push({ name: candidate.name, status: 'skipped', reason: `not tried: ${chosen.name} came first and works` });
       continue;
     }
+    const journal = new ChangeJournal();
+    journal.rememberFlags();
+    const instancesBefore = new Set(Object.keys(engine.registry));
     try {
       context.notes.length = 0;
-      const backend = await candidate.prepare(context);
+      const backend = await candidate.prepare({ ...context, journal });
       const started = Date.now();
       if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') failed to initialise it`);
       await tf.ready();
       if (probe !== undefined) await probe(backend);
       const ms = Date.now() - started;
-      chosen = { name: candidate.name, backend };
+      chosen = { name: candidate.name, backend, journal };
       reports.push({
         name: candidate.name,
         status: 'chosen',
@@ -130,14 +139,89 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
           context.notes.map((note) => `; ${note}`).join(''),
       });
     } catch (error) {
+      // Undone before the next candidate is tried: the backend instance it started, then what it registered and set.
+      await undoCandidate(engine, journal, instancesBefore, previousBackend);
       if (error instanceof CandidateSkipped) reports.push({ name: candidate.name, status: 'skipped', reason: error.message });
       else reports.push({ name: candidate.name, status: 'failed', reason: errorMessage(error) });
     }
   }
 
   if (chosen === undefined) {
+    selectionJournal.undo();
     throw new NoBackendAvailableError(describeBackendSelection({ name: 'cpu', chosen: 'none', environment, candidates: reports }));
   }
-  if (options.leanBackprop ?? true) enableLeanBackprop();
-  return { name: chosen.name, chosen: chosen.backend, environment, candidates: reports };
+  if ((options.leanBackprop ?? true) && !isLeanBackpropEnabled()) {
+    enableLeanBackprop();
+    selectionJournal.onUndo(disableLeanBackprop);
+  }
+  const candidateJournal = chosen.journal;
+  // Flags tfjs evaluates from here on, as the application trains, are not the selection's doing.
+  candidateJournal.sealFlags();
+  selectionJournal.sealFlags();
+  let released: Promise<void> | undefined;
+  return {
+    name: chosen.name,
+    chosen: chosen.backend,
+    environment,
+    candidates: reports,
+    release() {
+      released ??= (async () => {
+        await restoreActiveBackend(engine, previousBackend);
+        try {
+          candidateJournal.undo();
+        } finally {
+          selectionJournal.undo();
+        }
+      })();
+      return released;
+    },
+  };
+}
+
+/** The parts of tfjs-core's `Engine` the selection restores (stable across tfjs 3 and 4). */
+interface EngineInternals {
+  registry: Record<string, tf.KernelBackend>;
+  backendName: string | null;
+  backendInstance: tf.KernelBackend | null;
+  pendingBackendInit: Promise<boolean> | null;
+  disposeRegisteredKernels(backendName: string): void;
+}
+
+/** Makes `name` (or none, as before any tensor was made) the active backend again. */
+async function restoreActiveBackend(engine: EngineInternals, name: string | null): Promise<void> {
+  if (engine.backendName === name) return;
+  if (name !== null && engine.registry[name] !== undefined) {
+    await tf.setBackend(name);
+    return;
+  }
+  // No backend was active (or the one that was is gone): tfjs picks one again on next use.
+  engine.pendingBackendInit = null;
+  engine.backendName = null;
+  engine.backendInstance = null;
+}
+
+/**
+ * Takes back a failed candidate: disposes the backend instances it initialised (tfjs'
+ * `removeBackend` without forgetting the factory, so the backend can still be chosen), makes
+ * the previously active backend active again, and undoes its journal.
+ */
+async function undoCandidate(engine: EngineInternals, journal: ChangeJournal, instancesBefore: ReadonlySet<string>, previousBackend: string | null): Promise<void> {
+  for (const name of Object.keys(engine.registry)) {
+    if (instancesBefore.has(name)) continue;
+    const instance = engine.registry[name] as tf.KernelBackend;
+    try {
+      engine.disposeRegisteredKernels(name);
+      instance.dispose();
+    } catch {
+      // A backend that failed half-way may not dispose cleanly; it is dropped all the same.
+    }
+    delete engine.registry[name];
+    if (engine.backendName === name) {
+      engine.pendingBackendInit = null;
+      engine.backendName = null;
+      engine.backendInstance = null;
+    }
+  }
+  await restoreActiveBackend(engine, previousBackend);
+  journal.undo();
 }

@@ -15,6 +15,8 @@ import { makeSharedIdentity } from './shared-identity';
 import { makeNativeConv2D } from './native-conv2d';
 import { ROW_NORMALIZE, ROW_NORMALIZE_GRADIENT, rowNormalize, rowNormalizeGradient } from './row-normalization';
 import { PRELU_INPUT_GRADIENT, PRELU_SLOPE_GRADIENT, preluGradient, preluInputGradient, preluSlopeGradient } from './prelu-gradient';
+import { closeNativeKernels } from './native/native-kernels';
+import { ChangeJournal } from '../restore/change-journal';
 
 export interface WasmTrainingKernelOptions {
   /**
@@ -36,7 +38,10 @@ export interface WasmTrainingKernelOptions {
 export interface WasmTrainingKernels {
   /** Kernel names now served by this package for the 'wasm' backend. */
   readonly kernels: readonly string[];
-  /** Restores the kernels that were registered before (or removes the added ones). */
+  /**
+   * Puts back the kernels and the PReLU gradient that were registered before (the same config
+   * objects), removes the added ones, and ends the native kernels' worker threads.
+   */
   unregister(): void;
 }
 
@@ -47,10 +52,22 @@ interface RegistryState {
   active?: WasmTrainingKernels;
 }
 
-function state(): RegistryState {
-  const holder = globalThis as unknown as Record<symbol, RegistryState | undefined>;
-  holder[STATE_KEY] ??= {};
-  return holder[STATE_KEY];
+function state(): RegistryState | undefined {
+  return (globalThis as unknown as Record<symbol, RegistryState | undefined>)[STATE_KEY];
+}
+
+/** The registration in effect, if any (internal: lets selectBackend leave a user's own in place). */
+export function activeWasmTrainingKernels(): WasmTrainingKernels | undefined {
+  return state()?.active;
+}
+
+function setState(value: RegistryState): void {
+  (globalThis as unknown as Record<symbol, RegistryState | undefined>)[STATE_KEY] = value;
+}
+
+/** Forgets the registration, and the global holder with it: nothing of this package stays on globalThis. */
+function clearState(): void {
+  delete (globalThis as unknown as Record<symbol, RegistryState | undefined>)[STATE_KEY];
 }
 
 const MISSING: ReadonlyArray<[string, tf.KernelFunc]> = [
@@ -81,7 +98,7 @@ const MISSING: ReadonlyArray<[string, tf.KernelFunc]> = [
  */
 export function registerWasmTrainingKernels(options: WasmTrainingKernelOptions = {}): WasmTrainingKernels {
   const current = state();
-  if (current.active !== undefined) return current.active;
+  if (current?.active !== undefined) return current.active;
   const replaceSlow = options.replaceSlowKernels ?? true;
 
   const batchMatMul = tf.getKernel(tf.BatchMatMul, BACKEND);
@@ -113,43 +130,50 @@ export function registerWasmTrainingKernels(options: WasmTrainingKernelOptions =
     plan.push([ROW_NORMALIZE_GRADIENT, rowNormalizeGradient as unknown as tf.KernelFunc]);
   }
 
-  const previous = new Map<string, tf.KernelConfig | undefined>();
+  const journal = new ChangeJournal();
   for (const [kernelName, kernelFunc] of plan) {
     const existing = tf.getKernel(kernelName, BACKEND);
-    previous.set(kernelName, existing);
-    // Unregister first: tfjs warns, and keeps going, when a name is registered twice.
-    if (existing !== undefined) tf.unregisterKernel(kernelName, BACKEND);
     // A replaced kernel keeps its setup: the stock wasm kernels bind their C entry points there.
-    tf.registerKernel({
+    const disposeFunc =
+      kernelName === tf.Conv2DBackpropFilter ? closeWithBackend(existing?.disposeFunc) : existing?.disposeFunc;
+    journal.registerKernel({
       kernelName,
       backendName: BACKEND,
       kernelFunc,
       ...(existing?.setupFunc === undefined ? {} : { setupFunc: existing.setupFunc }),
-      ...(existing?.disposeFunc === undefined ? {} : { disposeFunc: existing.disposeFunc }),
+      ...(disposeFunc === undefined ? {} : { disposeFunc }),
     });
   }
 
   // PReLU's gradient (global in tfjs) runs the two kernels above on wasm and tfjs' formula
   // elsewhere. Importing tfjs-layers (or anything that registers all gradients) afterwards
   // puts the stock gradient back: correct, only slower.
-  const previousPreluGradient = replaceSlow ? tf.getGradient(tf.Prelu) : undefined;
-  if (replaceSlow) tf.registerGradient(preluGradient);
+  if (replaceSlow) journal.registerGradient(preluGradient);
 
   const registration: WasmTrainingKernels = {
     kernels: plan.map(([name]) => name),
     unregister() {
-      if (state().active !== registration) return;
-      for (const [kernelName, config] of previous) {
-        tf.unregisterKernel(kernelName, BACKEND);
-        if (config !== undefined) tf.registerKernel(config);
+      if (state()?.active !== registration) return;
+      clearState();
+      try {
+        journal.undo();
+      } finally {
+        closeNativeKernels();
       }
-      if (replaceSlow) {
-        if (previousPreluGradient !== undefined) tf.registerGradient(previousPreluGradient);
-        else tf.unregisterGradient(tf.Prelu);
-      }
-      state().active = undefined;
     },
   };
-  current.active = registration;
+  setState({ active: registration });
   return registration;
+}
+
+/**
+ * A kernel `disposeFunc` (tfjs calls it when the backend is removed, before disposing it) that
+ * also ends the native kernels' threads on that backend's heap: they hold the heap, up to 4 GB,
+ * which would otherwise outlive its backend.
+ */
+function closeWithBackend(existing: tf.KernelDisposeFunc | undefined): tf.KernelDisposeFunc {
+  return (backend) => {
+    closeNativeKernels(backend as tf.KernelBackend);
+    existing?.(backend);
+  };
 }

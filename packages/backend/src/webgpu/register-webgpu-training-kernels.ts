@@ -3,6 +3,8 @@ import { convGeometry, type ConvAttributes } from '../conv/conv-geometry';
 import { conv2dBackpropFilterChunked } from './conv2d-backprop-filter-chunked';
 import { depthwiseBackpropFilterChunked } from './depthwise-backprop-filter-chunked';
 import { meanGradient, sumGradient } from './device-reduction-gradients';
+import { makeBoundedAddN, makeBoundedConcat } from './bounded-inputs';
+import { ChangeJournal } from '../restore/change-journal';
 
 export interface WebgpuTrainingKernelOptions {
   /**
@@ -33,16 +35,30 @@ export interface WebgpuTrainingKernels {
   readonly kernels: readonly string[];
   /** Kernels whose gradient this package replaced (for every backend). */
   readonly gradients: readonly string[];
-  /** Restores the kernels that were registered before (or removes the added ones). */
+  /** Puts back the kernels and gradients that were registered before (the same config objects), or removes the added ones. */
   unregister(): void;
 }
 
 const STATE_KEY = Symbol.for('@arcface/backend/webgpu-training-kernels');
 
+type Holder = Record<symbol, Map<string, WebgpuTrainingKernels> | undefined>;
+
+/** Registrations by backend; the global holder exists only while one is active. */
 function registry(): Map<string, WebgpuTrainingKernels> {
-  const holder = globalThis as unknown as Record<symbol, Map<string, WebgpuTrainingKernels> | undefined>;
+  const holder = globalThis as unknown as Holder;
   holder[STATE_KEY] ??= new Map();
   return holder[STATE_KEY];
+}
+
+/** The registration in effect for a backend, if any (internal: lets selectBackend leave a user's own in place). */
+export function activeWebgpuTrainingKernels(backendName: string): WebgpuTrainingKernels | undefined {
+  return (globalThis as unknown as Holder)[STATE_KEY]?.get(backendName);
+}
+
+function forget(backendName: string): void {
+  const holder = globalThis as unknown as Holder;
+  holder[STATE_KEY]?.delete(backendName);
+  if (holder[STATE_KEY]?.size === 0) delete holder[STATE_KEY];
 }
 
 function depthwiseWithFallback(original: tf.KernelFunc | undefined, minRows: number): tf.KernelFunc {
@@ -79,8 +95,7 @@ function depthwiseWithFallback(original: tf.KernelFunc | undefined, minRows: num
  */
 export function registerWebgpuTrainingKernels(options: WebgpuTrainingKernelOptions = {}): WebgpuTrainingKernels {
   const backendName = options.backendName ?? 'webgpu';
-  const active = registry();
-  const existingRegistration = active.get(backendName);
+  const existingRegistration = (globalThis as unknown as Holder)[STATE_KEY]?.get(backendName);
   if (existingRegistration !== undefined) return existingRegistration;
 
   const depthwiseOriginal = tf.getKernel(tf.DepthwiseConv2dNativeBackpropFilter, backendName)?.kernelFunc;
@@ -88,14 +103,19 @@ export function registerWebgpuTrainingKernels(options: WebgpuTrainingKernelOptio
     [tf.Conv2DBackpropFilter, conv2dBackpropFilterChunked as tf.KernelFunc],
     [tf.DepthwiseConv2dNativeBackpropFilter, depthwiseWithFallback(depthwiseOriginal, options.depthwiseMinRows ?? 4096)],
   ];
+  // AddN and Concat with more inputs than the device binds (wrong in tfjs-backend-webgpu 4.22).
+  for (const [kernelName, wrap] of [
+    [tf.AddN, makeBoundedAddN],
+    [tf.Concat, makeBoundedConcat],
+  ] as const) {
+    const stock = tf.getKernel(kernelName, backendName);
+    if (stock !== undefined) plan.push([kernelName, wrap(stock.kernelFunc)]);
+  }
 
-  const previous = new Map<string, tf.KernelConfig | undefined>();
+  const journal = new ChangeJournal();
   for (const [kernelName, kernelFunc] of plan) {
     const existing = tf.getKernel(kernelName, backendName);
-    previous.set(kernelName, existing);
-    // Unregister first: tfjs warns, and keeps going, when a name is registered twice.
-    if (existing !== undefined) tf.unregisterKernel(kernelName, backendName);
-    tf.registerKernel({
+    journal.registerKernel({
       kernelName,
       backendName,
       kernelFunc,
@@ -103,32 +123,19 @@ export function registerWebgpuTrainingKernels(options: WebgpuTrainingKernelOptio
       ...(existing?.disposeFunc === undefined ? {} : { disposeFunc: existing.disposeFunc }),
     });
   }
-
-  const previousGradients = new Map<string, tf.GradConfig | undefined>();
-  if (options.reductionGradients ?? true) {
-    for (const gradient of [meanGradient, sumGradient]) {
-      previousGradients.set(gradient.kernelName, tf.getGradient(gradient.kernelName));
-      tf.registerGradient(gradient);
-    }
-  }
+  const gradients = options.reductionGradients ?? true ? [meanGradient, sumGradient] : [];
+  for (const gradient of gradients) journal.registerGradient(gradient);
 
   const registration: WebgpuTrainingKernels = {
     backendName,
     kernels: plan.map(([name]) => name),
-    gradients: [...previousGradients.keys()],
+    gradients: gradients.map((g) => g.kernelName),
     unregister() {
-      if (registry().get(backendName) !== registration) return;
-      for (const [kernelName, config] of previous) {
-        tf.unregisterKernel(kernelName, backendName);
-        if (config !== undefined) tf.registerKernel(config);
-      }
-      for (const [kernelName, config] of previousGradients) {
-        // tfjs has no way to remove a gradient: a missing one stays replaced.
-        if (config !== undefined && tf.getGradient(kernelName) !== config) tf.registerGradient(config);
-      }
-      registry().delete(backendName);
+      if ((globalThis as unknown as Holder)[STATE_KEY]?.get(backendName) !== registration) return;
+      forget(backendName);
+      journal.undo();
     },
   };
-  active.set(backendName, registration);
+  registry().set(backendName, registration);
   return registration;
 }

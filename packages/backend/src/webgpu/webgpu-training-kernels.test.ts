@@ -213,7 +213,7 @@ describe('registerWebgpuTrainingKernels', () => {
     const stock = tf.getKernel(tf.Conv2DBackpropFilter, 'cpu')!.kernelFunc;
     const kernels = registerWebgpuTrainingKernels({ backendName: 'cpu' });
     try {
-      expect(kernels.kernels).toEqual([tf.Conv2DBackpropFilter, tf.DepthwiseConv2dNativeBackpropFilter]);
+      expect(kernels.kernels).toEqual([tf.Conv2DBackpropFilter, tf.DepthwiseConv2dNativeBackpropFilter, tf.AddN, tf.Concat]);
       expect(kernels.backendName).toBe('cpu');
       expect(kernels.gradients).toEqual([tf.Mean, tf.Sum]);
       expect(registerWebgpuTrainingKernels({ backendName: 'cpu' })).toBe(kernels);

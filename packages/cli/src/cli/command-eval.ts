@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 
 import { evaluateVerification, verificationDistances, type VerificationResult } from '@arcface/core';
-import { imagesToTensor, makeVerificationPairs, type RgbImage } from '@arcface/data';
+import { describeSingletons, imagesToTensor, makeVerificationPairs, pairCapacity, type RgbImage } from '@arcface/data';
 import { lfwImagePath } from '@arcface/data';
 import { readLfwPairs, readVerificationBin } from '@arcface/data/node';
 
@@ -38,6 +38,10 @@ export interface EvalJson {
   readonly thresholds: number[];
   readonly tpr: number[];
   readonly fpr: number[];
+  /** Folder sets: identities with a single image, which form no same-identity pair. */
+  readonly singleImageIdentities?: string[];
+  /** Folder sets: how many distinct pairs of each kind the folder can form. */
+  readonly pairsAvailable?: { same: number; different: number };
 }
 
 /** Images and pairs of the set to verify: first/second index into `images`. */
@@ -47,6 +51,8 @@ interface PairSet {
   readonly first: number[];
   readonly second: number[];
   readonly isSame: boolean[];
+  readonly singleImageIdentities?: string[];
+  readonly pairsAvailable?: { same: number; different: number };
 }
 
 async function binSet(path: string, inputShape: readonly [number, number, number]): Promise<PairSet> {
@@ -63,7 +69,14 @@ async function binSet(path: string, inputShape: readonly [number, number, number
   };
 }
 
-async function folderSet(root: string, pairsPath: string | undefined, inputShape: readonly [number, number, number], folds: number, seed: number): Promise<PairSet> {
+async function folderSet(
+  root: string,
+  pairsPath: string | undefined,
+  inputShape: readonly [number, number, number],
+  folds: number,
+  seed: number,
+  log: (line: string) => void,
+): Promise<PairSet> {
   if (pairsPath !== undefined) {
     // LFW layout: pairs name images as <root>/<name>/<name>_<NNNN>.jpg.
     const pairs = await readLfwPairs(pairsPath, { imagesDir: root });
@@ -91,21 +104,30 @@ async function folderSet(root: string, pairsPath: string | undefined, inputShape
     }
     return { name: `${root} (${pairsPath})`, images, first, second, isSame: pairs.pairs.map((p) => p.isSame) };
   }
-  const { images, labels } = await readFaceFolder(root, inputShape[0]);
+  const { images, labels, identities } = await readFaceFolder(root, inputShape[0]);
+  // Say which identities cannot take part in a same-identity pair, and what the folder allows.
+  const capacity = pairCapacity(labels);
+  const singles = capacity.singletons.map((c) => identities[c] as string);
+  const available = { same: capacity.samePairs, different: capacity.differentPairs };
+  if (singles.length > 0) log(`eval: ${describeSingletons(capacity, (c) => identities[c] as string)}`);
   // As many balanced pairs per fold as the folder allows, up to 600 in all.
   for (let perFold = 60; perFold >= 2; perFold -= 2) {
     try {
       const pairs = makeVerificationPairs(labels, { folds, pairsPerFold: perFold, seed });
-      return { name: root, images, first: pairs.first, second: pairs.second, isSame: pairs.isSame };
+      log(`eval: ${pairs.isSame.length} pairs drawn (${folds} folds of ${perFold}) from the ${available.same} same-identity and ${available.different} different-identity pairs '${root}' can form`);
+      return { name: root, images, first: pairs.first, second: pairs.second, isSame: pairs.isSame, singleImageIdentities: singles, pairsAvailable: available };
     } catch {
       // Too few same-identity pairs for this many: try fewer.
     }
   }
-  throw new OptionValueError(`'${root}' has too few images per identity to draw ${folds} folds of verification pairs; add images or pass --folds with a smaller number`);
+  throw new OptionValueError(
+    `'${root}' can form ${available.same} same-identity pairs (${describeSingletons(capacity, (c) => identities[c] as string)}), ` +
+      `too few to draw ${folds} folds of verification pairs (${folds} needed); add a second image of more identities or pass --folds with a smaller number`,
+  );
 }
 
 /** `arcface eval`: insightface's verification protocol for a trained model on a folder, LFW pairs or a `.bin`. */
-export async function evalCommand(options: EvalCommandOptions, write: (text: string) => void): Promise<EvalJson> {
+export async function evalCommand(options: EvalCommandOptions, write: (text: string) => void, log: (line: string) => void = () => undefined): Promise<EvalJson> {
   if ((options.bin === undefined) === (options.data === undefined)) {
     throw new OptionValueError('pass exactly one of --data <folder> (optionally with --pairs <pairs.txt>) or --bin <file.bin>');
   }
@@ -119,7 +141,7 @@ export async function evalCommand(options: EvalCommandOptions, write: (text: str
     const set =
       options.bin !== undefined
         ? await binSet(options.bin, metadata.inputShape)
-        : await folderSet(options.data as string, options.pairs, metadata.inputShape, folds, Number(options.seed));
+        : await folderSet(options.data as string, options.pairs, metadata.inputShape, folds, Number(options.seed), log);
     const x = imagesToTensor(set.images);
     let embedded: { data: Float32Array; size: number };
     try {
@@ -142,6 +164,8 @@ export async function evalCommand(options: EvalCommandOptions, write: (text: str
       thresholds: Array.from(result.thresholds),
       tpr: Array.from(result.tpr),
       fpr: Array.from(result.fpr),
+      ...(set.singleImageIdentities !== undefined ? { singleImageIdentities: set.singleImageIdentities } : {}),
+      ...(set.pairsAvailable !== undefined ? { pairsAvailable: set.pairsAvailable } : {}),
     };
     if (options.json === true) {
       write(`${JSON.stringify(json, null, 2)}\n`);

@@ -1,9 +1,9 @@
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { createBackbone } from '@arcface/backbones';
-import type { FaceDataset } from '@arcface/data';
+import { type BadImagePolicy, type FaceDataset, formatBadImages, screenDataset } from '@arcface/data';
 import { openImageFolder, openRecordIODataset } from '@arcface/data/node';
 import { createMargin, type JsonValue, type MarginOptions } from '@arcface/margins';
 import { createTrainer, type GradientCheckpoints } from '@arcface/trainer';
@@ -30,6 +30,17 @@ export interface TrainCommandOptions {
   readonly resume?: boolean;
   readonly seed: string;
   readonly gradientCheckpoints?: string;
+  /** `stop` (default): list every unreadable image and stop before training; `skip`: train on the rest. */
+  readonly onBadImage?: string;
+}
+
+/** Where `--on-bad-image skip` writes the images it left out, inside `--out`. */
+export const SKIPPED_IMAGES_FILE = 'skipped-images.txt';
+
+/** `--on-bad-image`: stop or skip. */
+export function badImagePolicyOption(value: string | undefined): BadImagePolicy {
+  if (value === undefined || value === 'stop' || value === 'skip') return value ?? 'stop';
+  throw new OptionValueError(`--on-bad-image must be 'stop' or 'skip', got '${value}'`);
 }
 
 /** `--gradient-checkpoints`: auto, none, blocks or a positive segment count. */
@@ -78,6 +89,7 @@ export async function openTrainingData(path: string, size: number): Promise<{ da
  * to `<out>/checkpoints` and the final model to `<out>` (see `arcface eval`, `arcface embed`).
  */
 export async function trainCommand(options: TrainCommandOptions, progress: DemoProgress): Promise<void> {
+  const onBadImage = badImagePolicyOption(options.onBadImage);
   const size = positive('image-size', options.imageSize);
   const embeddingSize = positive('embedding-size', options.embeddingSize);
   const batchSize = positive('batch-size', options.batchSize);
@@ -88,8 +100,20 @@ export async function trainCommand(options: TrainCommandOptions, progress: DemoP
   const margin = createMargin(options.margin, marginOptions);
   const backboneOptions = { inputShape: [size, size, 3] as [number, number, number], embeddingSize, seed, ...jsonObject('backbone-options', options.backboneOptions) };
   const model: tfl.LayersModel = createBackbone(options.backbone, backboneOptions);
-  const { dataset, close } = await openTrainingData(options.data, size);
+  const opened = await openTrainingData(options.data, size);
+  const { close } = opened;
   try {
+    // Every image is checked before the first step: 'stop' lists all bad files at once (and a
+    // set of fewer than two identities is refused), 'skip' trains on the rest and says where
+    // the list of those it left out is.
+    progress.log(`checking ${opened.dataset.length} images of '${options.data}'`);
+    const { dataset, skipped } = await screenDataset(opened.dataset, { onBadImage });
+    if (skipped.length > 0) {
+      await mkdir(options.out, { recursive: true });
+      const list = join(options.out, SKIPPED_IMAGES_FILE);
+      await writeFile(list, formatBadImages(skipped));
+      progress.log(`${skipped.length} skipped: unreadable images left out of ${opened.dataset.length}; list written to ${list}`);
+    }
     const steps =
       options.steps !== undefined
         ? positive('steps', options.steps)

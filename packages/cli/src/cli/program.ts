@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 
 import type { DemoCommandOptions } from './command-demo';
@@ -7,6 +8,13 @@ import type { PlotMarginsOptions } from './command-plot';
 import type { TrainCommandOptions } from './command-train';
 import { applyConfigFile } from './config-file';
 import { createProgressBar } from './progress-bar';
+import { validatesRelaxedSimd } from './relaxed-simd';
+
+/** `arcface --version`: the package's version, Node's, and whether the native kernels get relaxed SIMD. */
+function versionText(): string {
+  const { version } = createRequire(import.meta.url)('@arcface/cli/package.json') as { version: string };
+  return `${version} (Node ${process.versions.node}; WebAssembly relaxed SIMD: ${validatesRelaxedSimd() ? 'yes' : 'no'})`;
+}
 
 // Commands load tfjs, the backbones and Vega on first use (dynamic imports), so `--help` and
 // usage errors answer at once.
@@ -47,6 +55,7 @@ function backendOption(): Option {
 export function buildProgram(io: CliIo = defaultIo): Command {
   const program = new Command('arcface')
     .description('Train and evaluate face embeddings with margin softmax losses (ArcFace, CosFace, SphereFace) on TensorFlow.js')
+    .version(versionText(), '-V, --version', 'print the version, the Node version and whether WebAssembly relaxed SIMD is on')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
@@ -96,6 +105,11 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       .requiredOption('--out <dir>', 'run folder: checkpoints/ and the final model')
       .option('--resume', 'continue from the newest checkpoint in <out>/checkpoints', false)
       .option('--gradient-checkpoints <auto|none|blocks|n>', 'gradient checkpoints: recompute activations in the backward pass to save memory (auto: on wasm for large batches)', 'auto')
+      .addOption(
+        new Option('--on-bad-image <policy>', 'unreadable images, found by a check of every image before training: stop (list them all and exit 1) or skip (train on the rest, list them in <out>/skipped-images.txt)')
+          .choices(['stop', 'skip'])
+          .default('stop'),
+      )
       .addOption(backendOption()),
   ).action(async (options: TrainCommandOptions & { backend: string; verbose: boolean }) => {
     await setUpBackend(options.backend, options.verbose, log);
@@ -119,7 +133,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   ).action(async (options: EvalCommandOptions & { backend: string; verbose: boolean }) => {
     await setUpBackend(options.backend, options.verbose, log);
     const { evalCommand } = await import('./command-eval');
-    await evalCommand(options, io.stdout);
+    await evalCommand(options, io.stdout, log);
   });
 
   withCommonOptions(

@@ -27,7 +27,8 @@ export class EmptyIdentityError extends UsageError {
 /** An image file that cannot be decoded. */
 export class UnreadableImageError extends UsageError {
   constructor(readonly file: string, options?: { cause?: unknown }) {
-    const reason = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
+    // Decode errors already name the file: keep the reason, not the name twice.
+    const reason = options?.cause instanceof Error ? `: ${options.cause.message.replace(`'${file}': `, '')}` : '';
     super('ERR_UNREADABLE_IMAGE', `cannot read image '${file}'${reason}; check the file is a JPEG, PNG, GIF, WebP or PGM image, or remove it`, options);
   }
 }

@@ -11,6 +11,14 @@ export interface FaceDataset {
   readonly numClasses: number;
   label(index: number): number;
   loadImage(index: number): Promise<RgbImage>;
+  /** Where sample `index` comes from (a path, `train.rec record 17`), for messages. */
+  describe?(index: number): string;
+  /**
+   * Checks that sample `index` can be read, cheaply (the header and end marker, not the pixels,
+   * where the format allows); throws `ImageDecodeError` naming the file. Sets without it are
+   * checked through `loadImage`.
+   */
+  checkImage?(index: number): Promise<void>;
 }
 
 /** Throws unless `index` is an integer in [0, length). */
@@ -56,5 +64,21 @@ export function subsetDataset(dataset: FaceDataset, indices: readonly number[], 
       checkIndex(index, picked.length);
       return dataset.loadImage(picked[index] as number);
     },
+    ...(dataset.describe
+      ? {
+          describe: (index: number) => {
+            checkIndex(index, picked.length);
+            return (dataset.describe as (i: number) => string)(picked[index] as number);
+          },
+        }
+      : {}),
+    ...(dataset.checkImage
+      ? {
+          checkImage: (index: number) => {
+            checkIndex(index, picked.length);
+            return (dataset.checkImage as (i: number) => Promise<void>)(picked[index] as number);
+          },
+        }
+      : {}),
   };
 }

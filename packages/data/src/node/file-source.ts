@@ -8,9 +8,15 @@ export async function openFileSource(path: string): Promise<ByteSource> {
     if (error.code === 'ENOENT') throw new MissingFileError([path]);
     throw error;
   });
-  const { size } = await handle.stat();
+  // Nothing may leave this function with the handle open but unowned: close it if stat fails.
+  const { size } = await handle.stat().catch(async (error: unknown) => {
+    await handle.close();
+    throw error;
+  });
+  let closing: Promise<void> | undefined;
   return {
     size,
+    name: path,
     async read(offset, length) {
       const want = Math.max(0, Math.min(length, size - offset));
       const buffer = new Uint8Array(want);
@@ -22,6 +28,7 @@ export async function openFileSource(path: string): Promise<ByteSource> {
       }
       return got === want ? buffer : buffer.subarray(0, got);
     },
-    close: () => handle.close(),
+    // Idempotent: a reader closed on an error path and again by its owner closes the handle once.
+    close: () => (closing ??= handle.close()),
   };
 }

@@ -3,9 +3,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '@arcface/core';
 import { checkIndex, type FaceDataset } from '../dataset/face-dataset';
-import { MissingFileError } from '../errors';
+import { ImageDecodeError, MissingFileError } from '../errors';
+import { checkImageBytes } from './check-image';
 import type { RgbImage } from '../image/rgb-image';
-import { decodeImage, type DecodeOptions } from './decode-image';
+import { BAD_IMAGE_HINT, decodeImage, type DecodeOptions } from './decode-image';
 
 export interface ImageFolderOptions extends DecodeOptions {
   /**
@@ -25,6 +26,10 @@ export interface ImageFolderDataset extends FaceDataset {
   /** Path of every sample, relative to the root. */
   readonly files: readonly string[];
   readFile(index: number): Promise<Uint8Array>;
+  /** The path of sample `index`. */
+  describe(index: number): string;
+  /** Checks the file's header and end marker without decoding it (see `checkImageBytes`). */
+  checkImage(index: number): Promise<void>;
 }
 
 /**
@@ -67,9 +72,18 @@ export async function openImageFolder(root: string, options: ImageFolderOptions 
   const classOf = new Map(identities.map((name, c) => [name, c]));
   const labels = Int32Array.from(samples, (s) => classOf.get(s.identity) as number);
   const files = samples.map((s) => s.file);
-  const read = async (index: number): Promise<Uint8Array> => {
+  const pathOf = (index: number): string => {
     checkIndex(index, files.length);
-    return new Uint8Array(await readFile(join(root, files[index] as string)));
+    return join(root, files[index] as string);
+  };
+  const read = async (index: number): Promise<Uint8Array> => {
+    const path = pathOf(index);
+    return new Uint8Array(
+      await readFile(path).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') throw new MissingFileError([path]);
+        throw new ImageDecodeError(`cannot read the file: ${error.message}; ${BAD_IMAGE_HINT}`, { cause: error, source: path });
+      }),
+    );
   };
   return {
     root,
@@ -83,7 +97,11 @@ export async function openImageFolder(root: string, options: ImageFolderOptions 
     },
     readFile: read,
     async loadImage(index): Promise<RgbImage> {
-      return decodeImage(await read(index), options);
+      return decodeImage(await read(index), { ...options, source: pathOf(index) });
+    },
+    describe: pathOf,
+    async checkImage(index): Promise<void> {
+      await checkImageBytes(await read(index), { source: pathOf(index) });
     },
   };
 }

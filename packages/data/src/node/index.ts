@@ -4,6 +4,7 @@ export { openRecordIO, defaultIdxPath } from './open-recordio';
 export { RecordIOWriter, writeFaceRecordIO, type FaceRecordSample } from './recordio-writer';
 export { openRecordIODataset, type RecordIODataset } from './recordio-dataset';
 export { readVerificationBin } from './verification-bin-file';
-export { decodeImage, type DecodeOptions } from './decode-image';
+export { decodeImage, BAD_IMAGE_HINT, type DecodeOptions } from './decode-image';
+export { checkImageBytes } from './check-image';
 export { openImageFolder, findDuplicateImages, type ImageFolderDataset, type ImageFolderOptions } from './image-folder';
 export { readLfwPairs } from './lfw-pairs-file';

@@ -96,9 +96,10 @@ describe('LFW pairs.txt and .bin files', () => {
     writeFileSync(path, '1\t1\nAnn\t1\t2\nAnn\t1\tBen\t3\n');
     const pairs = await readLfwPairs(path);
     expect(pairs.pairs.map((p) => p.isSame)).toEqual([true, false]);
-    await expect(readLfwPairs(path, { imagesDir: images })).rejects.toThrow(/1 file\(s\) not found: '.*Ben\/Ben_0003.jpg'/);
+    await expect(readLfwPairs(path, { imagesDir: images })).rejects.toThrow(/1 file\(s\) not found: '.*Ben\/Ben_0003.jpg'; named on line 3;/);
     writeFileSync(path, '1\t1\nAnn\t1\nAnn\t1\tBen\t3\n');
     await expect(readLfwPairs(path)).rejects.toBeInstanceOf(PairsFormatError);
+    await expect(readLfwPairs(path)).rejects.toThrow(`'${path}': pairs.txt line 2: a matched pair has 3 fields, got 2; fix that line`);
     await expect(readLfwPairs(join(dir, 'nope.txt'))).rejects.toBeInstanceOf(MissingFileError);
   });
 

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
-import { MissingFileError } from '../errors';
+import { MissingFileError, nameInput } from '../errors';
+import { type IdxEntry, parseIdx } from '../recordio/idx';
 import { RecordIOReader } from '../recordio/recordio-reader';
 import { openFileSource } from './file-source';
 
@@ -23,20 +24,24 @@ export function defaultIdxPath(recPath: string): string {
  */
 export async function openRecordIO(recPath: string, idxPath?: string | null): Promise<RecordIOReader> {
   const idxFile = idxPath === null ? undefined : (idxPath ?? defaultIdxPath(recPath));
-  let idxText: string | undefined;
+  let entries: IdxEntry[] | undefined;
   if (idxFile !== undefined) {
     const exists = await stat(idxFile).then(
       (s) => s.isFile(),
       () => false,
     );
     if (!exists) throw new MissingFileError([idxFile]);
-    idxText = await readFile(idxFile, 'utf8');
+    try {
+      entries = parseIdx(await readFile(idxFile, 'utf8'));
+    } catch (error) {
+      throw nameInput(error, idxFile, "rebuild the .idx with the .rec it belongs to, or pass idxPath: null to scan the .rec instead");
+    }
   }
   const source = await openFileSource(recPath);
   try {
-    return await RecordIOReader.open(source, idxText);
+    return await RecordIOReader.open(source, entries);
   } catch (error) {
     await source.close?.();
-    throw error;
+    throw nameInput(error, recPath, `the .rec is damaged or does not match ${idxFile === undefined ? 'its records' : `'${idxFile}'`}; rebuild or re-download it`);
   }
 }

@@ -1,12 +1,17 @@
-import { RecordIOFormatError } from '../errors';
+import { ImageDecodeError, RecordIOFormatError } from '../errors';
+import { checkImageBytes } from './check-image';
 import type { RecordIOReader } from '../recordio/recordio-reader';
 import { checkIndex, type FaceDataset } from '../dataset/face-dataset';
-import { decodeImage, type DecodeOptions } from './decode-image';
+import { BAD_IMAGE_HINT, decodeImage, type DecodeOptions } from './decode-image';
 import { openRecordIO } from './open-recordio';
 
 /** A RecordIO face set as a {@link FaceDataset}; `close()` releases the file. */
 export interface RecordIODataset extends FaceDataset {
   readonly reader: RecordIOReader;
+  /** `<file>.rec record <key>` of sample `index`. */
+  describe(index: number): string;
+  /** Reads the record and checks its image's header and end marker without decoding it. */
+  checkImage(index: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -37,9 +42,22 @@ export async function openRecordIODataset(recPath: string, options: DecodeOption
     for (let i = 0; i < keys.length; i++) if (labels[i] === -1) labels[i] = await reader.readLabel(keys[i] as number);
     let numClasses = reader.identities.length;
     for (const l of labels) {
-      if (l < 0) throw new RecordIOFormatError(`negative or non-integer class label ${l}`);
+      if (l < 0) throw new RecordIOFormatError(`'${recPath}': negative or non-integer class label ${l}; rebuild the set with class ids 0, 1, 2, …`);
       numClasses = Math.max(numClasses, l + 1);
     }
+    const describe = (index: number): string => {
+      checkIndex(index, keys.length);
+      return `${recPath} record ${keys[index] as number}`;
+    };
+    // A record the .rec cannot give back is as bad as an image that does not decode: name it.
+    const readImage = async (index: number): Promise<Uint8Array> => {
+      try {
+        return (await reader.read(keys[index] as number)).image;
+      } catch (error) {
+        if (!(error instanceof RecordIOFormatError)) throw error;
+        throw new ImageDecodeError(`${error.message}; ${BAD_IMAGE_HINT}`, { cause: error, source: describe(index) });
+      }
+    };
     return {
       reader,
       length: keys.length,
@@ -50,7 +68,12 @@ export async function openRecordIODataset(recPath: string, options: DecodeOption
       },
       async loadImage(index) {
         checkIndex(index, keys.length);
-        return decodeImage((await reader.read(keys[index] as number)).image, options);
+        return decodeImage(await readImage(index), { ...options, source: describe(index) });
+      },
+      describe,
+      async checkImage(index) {
+        checkIndex(index, keys.length);
+        await checkImageBytes(await readImage(index), { source: describe(index) });
       },
       close: () => reader.close(),
     };

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { MissingFileError } from '../errors';
+import { MissingFileError, nameInput } from '../errors';
 import { parseVerificationBin, type VerificationBin } from '../pickle/verification-bin';
 
 /**
@@ -14,5 +14,9 @@ export async function readVerificationBin(path: string): Promise<VerificationBin
     if (error.code === 'ENOENT') throw new MissingFileError([path]);
     throw error;
   });
-  return parseVerificationBin(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  try {
+    return parseVerificationBin(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  } catch (error) {
+    throw nameInput(error, path, 'the file is damaged or not an insightface verification .bin; download or export it again');
+  }
 }

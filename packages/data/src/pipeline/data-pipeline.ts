@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@arcface/core';
 import type { FaceDataset } from '../dataset/face-dataset';
+import { type BadImage, BadImagesError, ImageDecodeError } from '../errors';
+import type { RgbImage } from '../image/rgb-image';
+import { type BadImagePolicy, type ScreenOptions, screenDataset } from './screen-dataset';
 import { normaliseInto } from '../image/to-tensor';
 import { createRng, hashSeed } from '../random/rng';
 import { augmentImage, type AugmentOptions } from './augment';
@@ -20,6 +23,12 @@ export interface DataPipelineOptions {
   prefetch?: number;
   /** Images loaded at once within a batch [8]. */
   concurrency?: number;
+  /**
+   * An image that fails to decode during training (one the header check could not catch):
+   * `stop` [default] throws its `ImageDecodeError`, naming the file; `skip` puts the next readable
+   * sample of the epoch order in its place and lists it in `pipeline.skipped`.
+   */
+  onBadImage?: BadImagePolicy;
 }
 
 /** A batch ready for the model; the caller disposes `images` and `labels`. */
@@ -46,6 +55,8 @@ export interface DataPipeline {
   epoch(position: PipelinePosition | number): AsyncGenerator<Batch>;
   /** Loads and preprocesses samples as the pipeline would (augmentation drawn for `epoch`). */
   load(indices: readonly number[], epoch?: number): Promise<{ pixels: Float32Array; labels: Int32Array }>;
+  /** Images found unreadable while loading, under `onBadImage: 'skip'` (each listed once). */
+  readonly skipped: readonly BadImage[];
 }
 
 /**
@@ -69,6 +80,9 @@ export function createDataPipeline(dataset: FaceDataset, options: DataPipelineOp
   const augment = options.augment === false ? undefined : options.augment;
   const prefetch = options.prefetch ?? 2;
   const concurrency = options.concurrency ?? 8;
+  const policy = options.onBadImage ?? 'stop';
+  if (policy !== 'stop' && policy !== 'skip') throw new InvalidArgumentError(`onBadImage must be 'stop' or 'skip', got ${JSON.stringify(policy)}`);
+  const skipped = new Map<number, BadImage>();
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidArgumentError(`batchSize must be a positive integer, got ${batchSize}`);
   if (!Number.isInteger(prefetch) || prefetch < 0) throw new InvalidArgumentError(`prefetch must be a non-negative integer, got ${prefetch}`);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError(`concurrency must be a positive integer, got ${concurrency}`);
@@ -83,6 +97,22 @@ export function createDataPipeline(dataset: FaceDataset, options: DataPipelineOp
     return shuffle ? createRng(hashSeed(seed, 'order', epoch)).shuffle(order) : order;
   };
 
+  // Under 'skip' a bad sample's place goes to the next sample (by index, wrapping) that reads:
+  // a pure function of the data, so resuming still replays the same batches.
+  const loadReadable = async (index: number): Promise<[number, RgbImage]> => {
+    for (let tries = 0, i = index; tries < n; tries++, i = (i + 1) % n) {
+      if (skipped.has(i)) continue;
+      try {
+        return [i, await dataset.loadImage(i)];
+      } catch (error) {
+        if (policy === 'stop' || !(error instanceof ImageDecodeError)) throw error;
+        const source = error.source ?? dataset.describe?.(i) ?? `sample ${i}`;
+        skipped.set(i, { index: i, source, reason: error.message });
+      }
+    }
+    throw new BadImagesError([...skipped.values()], n);
+  };
+
   const load = async (indices: readonly number[], epoch = 0): Promise<{ pixels: Float32Array; labels: Int32Array }> => {
     const pixels = new Float32Array(indices.length * per);
     const labels = new Int32Array(indices.length);
@@ -90,10 +120,10 @@ export function createDataPipeline(dataset: FaceDataset, options: DataPipelineOp
       await Promise.all(
         indices.slice(start, start + concurrency).map(async (index, k) => {
           const slot = start + k;
-          const image = await dataset.loadImage(index);
-          const rng = createRng(hashSeed(seed, 'augment', epoch, index));
+          const [used, image] = await loadReadable(index);
+          const rng = createRng(hashSeed(seed, 'augment', epoch, used));
           normaliseInto(augmentImage(image, width, height, augment, rng), pixels, slot * per);
-          labels[slot] = dataset.label(index);
+          labels[slot] = dataset.label(used);
         }),
       );
     }
@@ -132,5 +162,43 @@ export function createDataPipeline(dataset: FaceDataset, options: DataPipelineOp
     }
   }
 
-  return { batchesPerEpoch, epochOrder, epoch: epochBatches, load };
+  return {
+    batchesPerEpoch,
+    epochOrder,
+    epoch: epochBatches,
+    load,
+    get skipped() {
+      return [...skipped.values()].sort((a, b) => a.index - b.index);
+    },
+  };
+}
+
+/** A pipeline over a screened set, and what the screening left out. */
+export interface CheckedDataPipeline {
+  readonly pipeline: DataPipeline;
+  /** The samples the pipeline draws from: the input set less its unreadable images. */
+  readonly dataset: FaceDataset;
+  /** Images the validation pass left out under `onBadImage: 'skip'`. */
+  readonly skipped: readonly BadImage[];
+}
+
+/**
+ * {@link screenDataset} then {@link createDataPipeline}: every image is checked before the first
+ * batch, so `onBadImage: 'stop'` (the default) fails before training starts with one
+ * `BadImagesError` listing every unreadable file, and `'skip'` trains on the rest. A set left
+ * with fewer than two identities is refused with `TooFewIdentitiesError`.
+ *
+ * @example
+ * const { pipeline, skipped } = await createCheckedDataPipeline(await openImageFolder('faces'), {
+ *   batchSize: 64, onBadImage: 'skip',
+ * });
+ * console.log(`${skipped.length} skipped`);
+ */
+export async function createCheckedDataPipeline(
+  dataset: FaceDataset,
+  options: DataPipelineOptions & Pick<ScreenOptions, 'onProgress'>,
+): Promise<CheckedDataPipeline> {
+  const { onProgress, ...pipelineOptions } = options;
+  const screened = await screenDataset(dataset, { ...(options.onBadImage ? { onBadImage: options.onBadImage } : {}), ...(onProgress ? { onProgress } : {}) });
+  return { pipeline: createDataPipeline(screened.dataset, pipelineOptions), dataset: screened.dataset, skipped: screened.skipped };
 }

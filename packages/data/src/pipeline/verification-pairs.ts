@@ -1,4 +1,5 @@
-import { InvalidArgumentError } from '@arcface/core';
+import { DegenerateInputError, InvalidArgumentError } from '@arcface/core';
+import { describeSingletons, pairCapacity } from './pair-capacity';
 import { createRng } from '../random/rng';
 
 export interface VerificationPairs {
@@ -22,7 +23,7 @@ export interface VerificationPairs {
  */
 export function makeVerificationPairs(
   labels: ArrayLike<number>,
-  options: { folds?: number; pairsPerFold: number; seed?: number | string },
+  options: { folds?: number; pairsPerFold: number; seed?: number | string; identityName?: (classId: number) => string },
 ): VerificationPairs {
   const folds = options.folds ?? 10;
   const perFold = options.pairsPerFold;
@@ -42,15 +43,18 @@ export function makeVerificationPairs(
   const withPairs = classes.filter((c) => (byClass.get(c) as number[]).length >= 2);
   const half = perFold / 2;
   const total = folds * half;
-  if (withPairs.length === 0) throw new InvalidArgumentError('no identity has two images: no same-identity pair exists');
-  if (classes.length < 2) throw new InvalidArgumentError('only one identity: no different-identity pair exists');
-  let samePossible = 0;
-  for (const c of withPairs) {
-    const n = (byClass.get(c) as number[]).length;
-    samePossible += (n * (n - 1)) / 2;
+  const capacity = pairCapacity(labels);
+  const singles = describeSingletons(capacity, options.identityName);
+  if (withPairs.length === 0) {
+    throw new DegenerateInputError(`no identity has two images, so no same-identity pair exists (${singles}); add a second image of some identities`);
   }
+  if (classes.length < 2) throw new DegenerateInputError('only one identity: no different-identity pair exists; evaluate on images of at least two people');
+  const samePossible = capacity.samePairs;
   if (samePossible < total) {
-    throw new InvalidArgumentError(`asked for ${total} same-identity pairs, but the set has only ${samePossible}`);
+    throw new DegenerateInputError(
+      `asked for ${total} same-identity pairs, but the set can form only ${samePossible} (and ${capacity.differentPairs} different-identity pairs); ` +
+        `${singles}; ask for fewer pairs (folds × pairsPerFold / 2 ≤ ${samePossible})`,
+    );
   }
   const seen = new Set<string>();
   const key = (a: number, b: number): string => (a < b ? `${a},${b}` : `${b},${a}`);

@@ -4,6 +4,8 @@
  */
 export interface ByteSource {
   readonly size: number;
+  /** What the bytes are (a file path), named in errors about them. */
+  readonly name?: string;
   read(offset: number, length: number): Promise<Uint8Array>;
   close?(): Promise<void>;
 }

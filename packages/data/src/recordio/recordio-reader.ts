@@ -4,6 +4,14 @@ import { checkPartSequence, joinParts, parsePartHeader, PartFlag, RECORDIO_MAX_L
 import { type IdxEntry, parseIdx } from './idx';
 import { type RecordIOItem, recordClassLabel, unpackRecordPayload } from './ir-header';
 
+/** Names the file (and record) in a typed error raised while reading `source`: `'train.rec' record 17: …`. */
+function nameSource(error: unknown, source: ByteSource, record?: string): unknown {
+  if (!(error instanceof RecordIOFormatError || error instanceof RecordNotFoundError)) return error;
+  const where = [source.name === undefined ? undefined : `'${source.name}'`, record].filter((w) => w !== undefined).join(' ');
+  if (where.length > 0 && !error.message.startsWith(where)) error.message = `${where}: ${error.message}`;
+  return error;
+}
+
 /** A key range `[start, end)` of image records that belong to one identity (insightface layout). */
 export type IdentityRange = readonly [start: number, end: number];
 
@@ -79,8 +87,12 @@ export class RecordIOReader {
   /** The raw payload of record `key` (IRHeader, labels, image), split parts already joined. */
   async readPayload(key: number): Promise<Uint8Array> {
     const offset = this.offsets.get(key);
-    if (offset === undefined) throw new RecordNotFoundError(key);
-    return readPayloadAt(this.source, offset);
+    if (offset === undefined) throw nameSource(new RecordNotFoundError(key), this.source);
+    try {
+      return await readPayloadAt(this.source, offset);
+    } catch (error) {
+      throw nameSource(error, this.source, `record ${key}`);
+    }
   }
 
   /**
@@ -91,7 +103,12 @@ export class RecordIOReader {
    * const { label, image } = await rec.read(rec.imageKeys[0]);
    */
   async read(key: number): Promise<RecordIOItem> {
-    return unpackRecordPayload(await this.readPayload(key));
+    const payload = await this.readPayload(key);
+    try {
+      return unpackRecordPayload(payload);
+    } catch (error) {
+      throw nameSource(error, this.source, `record ${key}`);
+    }
   }
 
   /** The class id of image record `key`: `label`, or `label[0]` when the label is an array. */
@@ -109,8 +126,14 @@ export class RecordIOReader {
     const sorted = [...keyAt.keys()].sort((a, b) => a - b);
     const window = new ReadWindow(this.source, chunkSize);
     for (const offset of sorted) {
-      const payload = await readPayloadWith(offset, this.source.size, (at, n) => window.read(at, n));
-      yield { key: keyAt.get(offset) as number, item: unpackRecordPayload(payload) };
+      const key = keyAt.get(offset) as number;
+      let item: RecordIOItem;
+      try {
+        item = unpackRecordPayload(await readPayloadWith(offset, this.source.size, (at, n) => window.read(at, n)));
+      } catch (error) {
+        throw nameSource(error, this.source, `record ${key}`);
+      }
+      yield { key, item };
     }
   }
 
@@ -262,7 +285,12 @@ async function detectLayout(
   // Identity records are tiny: read them many at a time so file reads overlap.
   const items: RecordIOItem[] = [];
   for (let i = 0; i < identityKeys.length; i += 256) {
-    items.push(...((await Promise.all(identityKeys.slice(i, i + 256).map(readItem))) as RecordIOItem[]));
+    // allSettled, not all: on a bad record no read may still be in flight when the caller closes the file.
+    const settled = await Promise.allSettled(identityKeys.slice(i, i + 256).map(readItem));
+    for (const result of settled) {
+      if (result.status === 'rejected') throw result.reason;
+      items.push(result.value as RecordIOItem);
+    }
   }
   for (const [i, key] of identityKeys.entries()) {
     const label = (items[i] as RecordIOItem).label;

@@ -36,3 +36,53 @@ describe('checkpoint format', () => {
     );
   });
 });
+
+describe('checkpoint files on disk', () => {
+  it('1,000 mutated checkpoint files are refused with a CheckpointError naming the file, with no descriptor left open', async () => {
+    const { rmSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { mutatedFiles, openDescriptors, scratchDir } = await import('@arcface/testing');
+    const { readCheckpointFile } = await import('../node/file-checkpoint-store');
+    const dir = scratchDir('arcface-checkpoint-fuzz-');
+    try {
+      const good = encodeCheckpoint({ meta: { step: 3, lr: 0.1 }, arrays: [{ name: 'w', shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) }, { name: 'b', shape: [3], data: new Float32Array(3) }] });
+      const path = join(dir, 'checkpoint-000000003.arcface');
+      const before = openDescriptors();
+      const errors: Record<string, number> = {};
+      let readBack = 0;
+      for (const bytes of mutatedFiles(good, 1000, 71)) {
+        writeFileSync(path, bytes);
+        try {
+          await readCheckpointFile(path);
+          readBack++;
+        } catch (error) {
+          expect(error).toBeInstanceOf(CheckpointError);
+          expect((error as Error).message).toContain(path);
+          errors[(error as Error).name] = (errors[(error as Error).name] ?? 0) + 1;
+        }
+      }
+      console.log(`fuzz checkpoint: ${JSON.stringify({ cases: 1000, readBack, errors, descriptors: { before, after: openDescriptors() } })}`);
+      expect(openDescriptors()).toBe(before);
+      // Every mutation changes the bytes, and the CRC catches every change of this size.
+      expect(readBack).toBe(0);
+      await expect(readCheckpointFile(join(dir, 'nope.arcface'))).rejects.toThrow(/does not exist/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a file whose checksum is right but whose header is not is refused, not half-read', () => {
+    const good = encodeCheckpoint({ meta: { step: 1 }, arrays: [{ name: 'w', shape: [2], data: new Float32Array(2) }] });
+    const reseal = (edit: (b: Uint8Array) => void): Uint8Array => {
+      const b = good.slice();
+      edit(b);
+      new DataView(b.buffer).setUint32(b.length - 4, crc32(b.subarray(0, b.length - 4)), true);
+      return b;
+    };
+    const header = (b: Uint8Array, from: string, to: string) => b.set(new TextEncoder().encode(new TextDecoder().decode(b.subarray(16, 16 + new DataView(b.buffer).getUint32(12, true))).replace(from, to)), 16);
+    expect(() => decodeCheckpoint(reseal((b) => header(b, '"arrays"', '"arraya"')), 'x.arcface')).toThrow(/'x.arcface': its header lacks meta and arrays/);
+    expect(() => decodeCheckpoint(reseal((b) => header(b, '{"meta"', '["meta"')), 'x.arcface')).toThrow(/header is not JSON/);
+    expect(() => decodeCheckpoint(reseal((b) => header(b, '"shape":[2]', '"shape":[3]')), 'x.arcface')).toThrow(/shape \[3\] but 2 values/);
+    expect(() => decodeCheckpoint(reseal((b) => new DataView(b.buffer).setUint32(12, 9999, true)), 'x.arcface')).toThrow(/header length 9999 runs past/);
+  });
+});

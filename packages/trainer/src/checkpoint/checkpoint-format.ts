@@ -45,31 +45,49 @@ export function encodeCheckpoint(contents: CheckpointContents): Uint8Array {
   return out;
 }
 
-/** Parses and verifies a checkpoint; anything malformed throws {@link CheckpointError}. */
+/** What a user can do about a damaged checkpoint file. */
+const DAMAGED_HINT = 'delete it to resume from the previous checkpoint, or start the run again';
+
+/** Parses and verifies a checkpoint; anything malformed throws {@link CheckpointError} naming `source`. */
 export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): CheckpointContents {
-  if (bytes.length < 20 || !MAGIC.every((b, i) => bytes[i] === b)) throw new CheckpointError(`${source}: not an arcface checkpoint (bad magic or too short: ${bytes.length} bytes)`);
+  const damaged = (what: string) => new CheckpointError(`'${source}': ${what}; ${DAMAGED_HINT}`);
+  if (bytes.length < 20 || !MAGIC.every((b, i) => bytes[i] === b)) throw damaged(`not an arcface checkpoint (bad magic or too short: ${bytes.length} bytes)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const stored = view.getUint32(bytes.length - 4, true);
   const actual = crc32(bytes.subarray(0, bytes.length - 4));
-  if (stored !== actual) throw new CheckpointError(`${source}: checksum mismatch (stored ${stored.toString(16)}, computed ${actual.toString(16)}): the file is damaged`);
+  if (stored !== actual) throw damaged(`checksum mismatch (stored ${stored.toString(16)}, computed ${actual.toString(16)}): the file is truncated or damaged`);
   const version = view.getUint32(8, true);
-  if (version !== VERSION) throw new CheckpointError(`${source}: format version ${version} is not supported (expected ${VERSION})`);
+  if (version !== VERSION) throw new CheckpointError(`'${source}': format version ${version} is not supported (expected ${VERSION}); use the release that wrote it`);
   const headerLength = view.getUint32(12, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + headerLength))) as {
-    meta: Record<string, unknown>;
-    arrays: Array<{ name: string; shape: number[]; length: number }>;
-  };
+  if (16 + headerLength > bytes.length - 4) throw damaged(`its header length ${headerLength} runs past the end of the file`);
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + headerLength)));
+  } catch (error) {
+    throw damaged(`its header is not JSON (${(error as Error).message})`);
+  }
+  const h = header as { meta?: unknown; arrays?: unknown };
+  if (h === null || typeof h !== 'object' || h.meta === null || typeof h.meta !== 'object' || Array.isArray(h.meta) || !Array.isArray(h.arrays)) {
+    throw damaged('its header lacks meta and arrays');
+  }
   const headerEnd = 16 + headerLength;
   let offset = headerEnd + ((4 - (headerEnd % 4)) % 4);
-  const arrays = header.arrays.map((a) => {
-    const end = offset + a.length * 4;
-    if (end > bytes.length - 4) throw new CheckpointError(`${source}: array '${a.name}' runs past the end of the file`);
+  const arrays = (h.arrays as unknown[]).map((entry, i) => {
+    const a = entry as { name?: unknown; shape?: unknown; length?: unknown };
+    const shapeOk = Array.isArray(a?.shape) && (a.shape as unknown[]).every((d) => Number.isSafeInteger(d) && (d as number) >= 0);
+    if (typeof a?.name !== 'string' || !shapeOk || !Number.isSafeInteger(a.length) || (a.length as number) < 0) throw damaged(`array ${i} of its header has no name, shape and length`);
+    const shape = a.shape as number[];
+    const length = a.length as number;
+    if (shape.reduce((x, y) => x * y, 1) !== length) throw damaged(`array '${a.name}' has shape [${shape.join(', ')}] but ${length} values`);
+    const end = offset + length * 4;
+    if (end > bytes.length - 4) throw damaged(`array '${a.name}' runs past the end of the file`);
     // Copy into an aligned buffer: the file's byte offset need not be a multiple of 4.
     const data = new Float32Array(new Uint8Array(bytes.subarray(offset, end)).buffer);
     offset = end;
-    return { name: a.name, shape: a.shape, data };
+    return { name: a.name, shape, data };
   });
-  return { meta: header.meta, arrays };
+  if (offset !== bytes.length - 4) throw damaged(`${bytes.length - 4 - offset} bytes follow the last array`);
+  return { meta: h.meta as Record<string, unknown>, arrays };
 }
 
 const CRC_TABLE = (() => {

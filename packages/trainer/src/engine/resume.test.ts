@@ -4,8 +4,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { REPO_ROOT, describeEachBackend, registerGradients } from '@arcface/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMargin, listMargins } from '@arcface/margins';
+import { registerContribMargins } from '@arcface/margins-contrib';
+import { REPO_ROOT, describeEachBackend, registerGradients, useBackend } from '@arcface/testing';
+import { memoryCheckpointStore } from '../checkpoint/memory-checkpoint-store';
 import { fileCheckpointStore, readCheckpointFile } from '../node/file-checkpoint-store';
 import { createTrainer } from './create-trainer';
 import { maxDifference, smallRunConfig, snapshot } from './test-fixtures/small-run';
@@ -66,6 +69,116 @@ describeEachBackend('training is deterministic and resumes exactly', (backend) =
       resumed.dispose();
     });
   }
+});
+
+// Every registered margin, built-in and contrib, with the options under which a trainer with one
+// centre row per class runs it; the stateful ones with rates at which their state moves fast.
+const MARGIN_OPTIONS: Record<string, Record<string, unknown>> = {
+  adaface: { tAlpha: 0.3 },
+  curricularface: { momentum: 0.3 },
+  elasticface: { plus: true },
+  'subcenter-arcface': { k: 1 },
+};
+
+// The training child, bundled once into plain JavaScript (as the writer below), so each margin's
+// process starts with bare Node.
+const TRAINER_CHILD = join(HERE, '..', '..', 'node_modules', '.cache', 'arcface-tests', 'train-child.mjs');
+
+describe('every registered margin resumes exactly after a SIGKILL at a random step', () => {
+  let unregister: () => void = () => {};
+  beforeAll(async () => {
+    await useBackend('cpu');
+    await registerGradients();
+    unregister = registerContribMargins();
+    await build({
+      entryPoints: [join(HERE, 'test-fixtures', 'train-child.ts')],
+      outfile: TRAINER_CHILD,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      conditions: ['@arcface/source'],
+      external: ['@tensorflow/*'],
+      logLevel: 'silent',
+    });
+  });
+  afterAll(() => unregister());
+
+  it('lists the contrib margins with the built-ins', () => {
+    expect(listMargins()).toEqual(expect.arrayContaining(['additive-angular', 'adaface', 'curricularface', 'elasticface']));
+  });
+
+  // additive-angular is the run of the tests above (on every backend, Partial FC included)
+  const names = ['additive-cosine', 'combined', 'multiplicative-angular', 'softmax-normalized'];
+  const contrib = ['adaface', 'curricularface', 'elasticface', 'magface', 'subcenter-arcface', 'uniface'];
+  for (const name of [...names, ...contrib]) {
+    it(`${name}: 8 steps straight = a SIGKILL at a random step, then resume to 8 (≤ 1e-6)`, async () => {
+      // every registered name is covered: a margin registered later without a case here fails
+      expect(listMargins()).toEqual(['additive-angular', ...names, ...contrib].sort());
+      const margin = { name, options: { s: 8, ...MARGIN_OPTIONS[name] } };
+      const straight = createTrainer(smallRunConfig({ margin }));
+      await straight.train();
+      const expected = await snapshot(straight);
+      const losses = straight.history.map((m) => m.loss);
+      straight.dispose();
+
+      // a random step in 1..5, leaving the child (50 ms between steps) time to be killed before step 8
+      const killAt = 1 + Math.floor(Math.random() * 5);
+      const dir = join(root, `margin-${name}`);
+      const proc = spawn(process.execPath, [TRAINER_CHILD, 'cpu', dir, '1', 'full', JSON.stringify(margin)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        proc.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (new RegExp(`step ${killAt}\n`).test(out)) {
+            proc.kill('SIGKILL');
+            resolve();
+          }
+        });
+        proc.on('exit', (code) => reject(new Error(`child exited (${code}) before step ${killAt}: ${stderr}`)));
+      });
+      await new Promise((resolve) => proc.once('close', resolve));
+      expect(proc.signalCode).toBe('SIGKILL');
+
+      // (one checkpoint at the end: the resumed run's own checkpoints are not under test)
+      const resumed = createTrainer(smallRunConfig({ margin, checkpoint: { store: fileCheckpointStore(dir), every: 8 } }));
+      const result = await resumed.train();
+      expect(resumed.history[0]?.step, `killed at step ${killAt}`).toBeGreaterThan(killAt);
+      expect(result.step).toBe(8);
+      const difference = maxDifference(await snapshot(resumed), expected);
+      expect(difference, `${name}, killed at step ${killAt}`).toBeLessThanOrEqual(1e-6);
+      resumed.history.forEach((m) => expect(m.loss).toBeCloseTo(losses[m.step - 1] as number, 5));
+      resumed.dispose();
+    }, 60_000);
+  }
+
+  it("a stateful margin's state is in the checkpoint, and a checkpoint without it is refused", async () => {
+    const store = memoryCheckpointStore();
+    const margin = { name: 'curricularface', options: { s: 8, momentum: 0.3 } };
+    const first = createTrainer(smallRunConfig({ margin, steps: 3, checkpoint: { store, every: 1 } }));
+    await first.train();
+    const saved = await first.margin.readState!();
+    first.dispose();
+    const latest = await store.latest();
+    expect(latest?.contents.meta.marginState).toEqual(saved);
+    expect((saved as { t: number }).t).not.toBe(0);
+    // a stateless margin writes none
+    const plain = memoryCheckpointStore();
+    const arc = createTrainer(smallRunConfig({ steps: 1, checkpoint: { store: plain, every: 1 } }));
+    await arc.train();
+    arc.dispose();
+    expect((await plain.latest())?.contents.meta).not.toHaveProperty('marginState');
+
+    const { marginState: _dropped, ...meta } = latest!.contents.meta;
+    const old = memoryCheckpointStore();
+    await old.save(3, { meta, arrays: latest!.contents.arrays });
+    const resumed = createTrainer(smallRunConfig({ margin, checkpoint: { store: old, every: 1 } }));
+    await expect(resumed.train()).rejects.toThrow(/carries running state, but the checkpoint has none/);
+    resumed.dispose();
+    expect(createMargin('curricularface').readState).toBeTypeOf('function');
+  });
 });
 
 // The writer is bundled once into plain JavaScript, so each of the 20 children starts with bare

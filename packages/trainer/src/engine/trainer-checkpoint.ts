@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { MarginState } from '@arcface/margins';
 import type { CheckpointContents, NamedArray } from '../checkpoint/checkpoint-format';
 import { CheckpointError } from '../errors';
 import type { ResolvedTrainer } from './configure-trainer';
@@ -17,7 +18,9 @@ export interface TrainerCheckpoint {
 /**
  * The checkpoint of a run: the model's weights as `model/<i>/<name>`, the optimiser slots as
  * `slot/<i>/<slot>`, the head as `head/centers` and `head/slot/<k>`, and the run's settings in
- * the metadata. Values are read with `await data()`, which works on every backend.
+ * the metadata. Values are read with `await data()`, which works on every backend. A margin with
+ * running state (CurricularFace's t, AdaFace's μ/σ) has it in the metadata as `marginState`
+ * (its `readState()`, JSON that restores float32 bit for bit), put back on restore.
  */
 export function trainerCheckpoint(run: ResolvedTrainer, state: TrainingState): TrainerCheckpoint {
   const { model, head, optimizer, margin, numClasses, embeddingSize } = run;
@@ -59,6 +62,7 @@ export function trainerCheckpoint(run: ResolvedTrainer, state: TrainingState): T
     if (meta.optimizer.name !== optimizer.name) {
       throw new CheckpointError(`${path}: written by optimizer '${meta.optimizer.name}', this run uses '${optimizer.name}'`);
     }
+    restoreMarginState(contents.meta.marginState as MarginState | undefined, path);
     const byName = new Map(contents.arrays.map((a) => [a.name, a]));
     const take = (name: string, shape: readonly number[]): Float32Array => {
       const a = byName.get(name);
@@ -87,12 +91,35 @@ export function trainerCheckpoint(run: ResolvedTrainer, state: TrainingState): T
     state.lastCheckpoint = path;
   };
 
+  // The margin's state goes first: `restoreState` checks the whole state before it changes
+  // anything, so a checkpoint whose state does not fit fails before any weight is written.
+  const restoreMarginState = (saved: MarginState | undefined, path: string): void => {
+    if (margin.restoreState === undefined) return;
+    if (saved === undefined) {
+      throw new CheckpointError(
+        `${path}: margin '${margin.name}' carries running state, but the checkpoint has none (it was written ` +
+          'before checkpoints stored it): resuming would not continue the run exactly; start the run afresh, ' +
+          'or set checkpoint.resume to false to ignore the checkpoint',
+      );
+    }
+    try {
+      margin.restoreState(saved);
+    } catch (error) {
+      throw new CheckpointError(`${path}: the margin state does not fit margin '${margin.name}': ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  };
+
   return {
     fingerprint,
-    contents: async () => ({
-      meta: { step: state.step, seed, batchSize, accumulation: run.accumulation, schedule: run.schedule, ...fingerprint() },
-      arrays: await arrays(),
-    }),
+    contents: async () => {
+      const marginState = margin.readState === undefined ? {} : { marginState: await margin.readState() };
+      return {
+        meta: { step: state.step, seed, batchSize, accumulation: run.accumulation, schedule: run.schedule, ...fingerprint(), ...marginState },
+        arrays: await arrays(),
+      };
+    },
     restore,
   };
 }

@@ -28,7 +28,7 @@ export function fullClassifier(options: { numClasses: number; embeddingSize: num
       const step: HeadStep = {
         centers,
         labels: tf.tensor1d(labels, 'int32'),
-        apply(grad, optimizer, lr, t) {
+        async apply(grad, optimizer, lr, t) {
           const state = slotsFor(optimizer);
           tf.tidy(() => {
             const next = optimizer.update(centers, grad, state, lr, t);

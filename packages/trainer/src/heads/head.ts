@@ -19,11 +19,11 @@ export interface HeadStep {
   /** The batch's labels remapped into rows of {@link centers}, int32 `[B]`. */
   readonly labels: tf.Tensor1D;
   /**
-   * Applies the optimiser to the step's centres with their gradient. May finish asynchronously
-   * (Partial FC reads the updated rows back to host memory with `await data()`); the caller
-   * awaits it before the next step.
+   * Applies the optimiser to the step's centres with their gradient. Asynchronous: a head that
+   * keeps its centres on the host reads the update back with `await data()` (`dataSync` fails
+   * on WebGPU in Node and stalls the GPU elsewhere).
    */
-  apply(grad: tf.Tensor, optimizer: Optimizer, lr: number, t: number): void | Promise<void>;
+  apply(grad: tf.Tensor, optimizer: Optimizer, lr: number, t: number): Promise<void>;
   /** Frees the step's tensors (for Partial FC, the gathered rows). */
   dispose(): void;
 }

@@ -57,15 +57,16 @@ export function partialFc(options: { numClasses: number; embeddingSize: number; 
             const next = optimizer.update(centers, grad, slotRows, lr, t);
             return [next.param, ...next.slots];
           });
-          // One asynchronous read per tensor (no dataSync on the training path: it blocks WebGPU
-          // and WebGL); written back row by row into the host arrays.
+          // One asynchronous read per tensor, all in flight together; written back row by row
+          // into the host arrays.
+          let values: Float32Array[];
           try {
-            const values = await Promise.all(updated.map((u) => u.data() as Promise<Float32Array>));
-            scatter(weights, rows, values[0] as Float32Array);
-            current.forEach((s, i) => scatter(s, rows, values[i + 1] as Float32Array));
+            values = (await Promise.all(updated.map((u) => u.data()))) as Float32Array[];
           } finally {
             tf.dispose(updated);
           }
+          scatter(weights, rows, values[0] as Float32Array);
+          current.forEach((s, i) => scatter(s, rows, values[i + 1] as Float32Array));
         },
         dispose() {
           tf.dispose([centers, labelTensor]);

@@ -91,7 +91,11 @@ export async function readCheckpointFile(path: string): Promise<CheckpointConten
   try {
     bytes = await readFile(path);
   } catch (error) {
-    throw new CheckpointError(`could not read checkpoint '${path}': ${(error as Error).message}`, { cause: error });
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new CheckpointError(
+      missing ? `checkpoint '${path}' does not exist; list the run's checkpoints folder for the ones there are` : `could not read checkpoint '${path}': ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   return decodeCheckpoint(bytes, path);
 }

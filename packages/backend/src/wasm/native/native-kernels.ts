@@ -127,38 +127,58 @@ interface HeapBackend {
   dataIdMap?: { get(dataId: object): { memoryOffset: number } | undefined };
 }
 
-const STATE_KEY = Symbol.for('@arcface/backend/native-kernels');
+const SETTINGS_KEY = Symbol.for('@arcface/backend/native-kernels');
 
-interface NativeState {
-  /** Threads to use for memories shared with a threaded build (set when Node's threads start). */
-  threads: number;
-  modules: Map<string, WebAssembly.Module | null>;
-  kernels: WeakMap<WebAssembly.Memory, NativeKernels | null>;
+/**
+ * What the user set (shared by every copy of this package in the process, e.g. its ESM and CJS
+ * builds). The holder is created only by the setters below: using the kernels adds nothing to
+ * the process's globals.
+ */
+interface NativeSettings {
+  /** Threads for heaps shared with a threaded build; absent: as many as the backend's XNNPACK. */
+  threads?: number;
   /** Off: every caller takes its XNNPACK path (measurements, tests of both paths). */
   disabled: boolean;
-  /** Whether to use the relaxed-SIMD build where the engine accepts it (or can be made to). */
+  /** Whether to use the relaxed-SIMD build where the engine validates it. */
   relaxed: boolean;
 }
 
-function state(): NativeState {
-  const holder = globalThis as unknown as Record<symbol, NativeState | undefined>;
-  holder[STATE_KEY] ??= { threads: 1, modules: new Map(), kernels: new WeakMap(), disabled: false, relaxed: true };
-  return holder[STATE_KEY];
+const DEFAULTS: Readonly<NativeSettings> = { disabled: false, relaxed: true };
+
+function settings(): Readonly<NativeSettings> {
+  return (globalThis as unknown as Record<symbol, NativeSettings | undefined>)[SETTINGS_KEY] ?? DEFAULTS;
+}
+
+function writableSettings(): NativeSettings {
+  const holder = globalThis as unknown as Record<symbol, NativeSettings | undefined>;
+  holder[SETTINGS_KEY] ??= { ...DEFAULTS };
+  return holder[SETTINGS_KEY];
+}
+
+/** Compiled modules by build, and the kernels (with their thread pool) by heap. */
+const modules = new Map<string, WebAssembly.Module | null>();
+const instances = new WeakMap<WebAssembly.Memory, Instantiated | null>();
+/** Every heap with a live pool, so that pools can be closed with their backend. */
+const pooled = new Map<WebAssembly.Memory, ColumnPool>();
+
+interface Instantiated {
+  readonly kernels: NativeKernels;
+  readonly pool: ColumnPool;
 }
 
 /**
- * Threads the native kernels use on a shared (threaded-build) heap, set with the backend's own;
- * it applies to heaps the kernels first meet afterwards.
+ * Threads the native kernels use on a shared (threaded-build) heap (default: as many as the
+ * backend's XNNPACK pool); it applies to heaps the kernels first meet afterwards.
  */
 export function setNativeKernelThreads(threads: number): void {
-  state().threads = Math.max(1, Math.floor(threads));
+  const floored = Math.max(1, Math.floor(threads));
+  if (floored !== settings().threads) writableSettings().threads = floored;
 }
 
 /** Turns the native kernels off (`false`) or back on; returns the previous setting. */
 export function setNativeKernelsEnabled(enabled: boolean): boolean {
-  const s = state();
-  const previous = !s.disabled;
-  s.disabled = !enabled;
+  const previous = !settings().disabled;
+  if (previous !== enabled) writableSettings().disabled = !enabled;
   return previous;
 }
 
@@ -173,55 +193,54 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
  * kernels first meet afterwards; returns the previous setting.
  */
 export function setNativeKernelsRelaxedSimd(enabled: boolean): boolean {
-  const s = state();
-  const previous = s.relaxed;
-  s.relaxed = enabled;
+  const previous = settings().relaxed;
+  if (previous !== enabled) writableSettings().relaxed = enabled;
   return previous;
 }
 
-function compile(base64: string): WebAssembly.Module | null {
+function compile(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module | null {
   try {
     // Synchronous: kernels run synchronously. Browsers refuse synchronous compilation of large
     // modules on the main thread; this one is ~25 KB, and a refusal only means XNNPACK paths.
-    return new WebAssembly.Module(decode(base64));
+    return new WebAssembly.Module(bytes);
   } catch {
     return null;
   }
 }
 
 /**
- * Node 20 (V8 11.3) has relaxed SIMD, final opcodes included, behind a flag that Node 22 no
- * longer needs; Chrome ships it since 114. The flag only widens what validates, so it is set
- * when the first relaxed module is refused, and the module compiled again.
+ * Whether this engine validates relaxed SIMD as it is: Chrome 114+, Node 22+. Node 20 (V8 11.3)
+ * has it only behind `--experimental-wasm-relaxed-simd`, which a library must not set (V8 flags
+ * changed after start-up are unsupported, and they would hold for the whole process); there the
+ * plain build runs unless the application started Node with the flag.
  */
-function enableRelaxedSimdInNode(): boolean {
-  const getBuiltin = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process?.getBuiltinModule;
-  if (typeof getBuiltin !== 'function') return false;
-  try {
-    (getBuiltin('v8') as { setFlagsFromString(flags: string): void }).setFlagsFromString('--experimental-wasm-relaxed-simd');
-    return true;
-  } catch {
-    return false;
-  }
+export function engineValidatesRelaxedSimd(): boolean {
+  return WebAssembly.validate(decode(KERNELS_WASM_PLAIN_RELAXED));
 }
 
-/** The kernel module for this memory kind, relaxed where wanted and accepted, else plain. */
+/** The kernel module for this memory kind, relaxed where wanted and validated, else plain. */
 function compiled(shared: boolean, relaxed: boolean): { module: WebAssembly.Module; relaxed: boolean } | undefined {
-  const modules = state().modules;
   const key = `${shared ? 'shared' : 'plain'}${relaxed ? '-relaxed' : ''}`;
   if (!modules.has(key)) {
     if (relaxed) {
-      const base64 = shared ? KERNELS_WASM_SHARED_RELAXED : KERNELS_WASM_PLAIN_RELAXED;
-      let module = compile(base64);
-      if (module === null && enableRelaxedSimdInNode()) module = compile(base64);
-      modules.set(key, module);
+      const bytes = decode(shared ? KERNELS_WASM_SHARED_RELAXED : KERNELS_WASM_PLAIN_RELAXED);
+      modules.set(key, WebAssembly.validate(bytes) ? compile(bytes) : null);
     } else {
-      modules.set(key, compile(shared ? KERNELS_WASM_SHARED : KERNELS_WASM_PLAIN));
+      modules.set(key, compile(decode(shared ? KERNELS_WASM_SHARED : KERNELS_WASM_PLAIN)));
     }
   }
   const module = modules.get(key);
   if (module) return { module, relaxed };
   return relaxed ? compiled(shared, false) : undefined;
+}
+
+/** The XNNPACK threads of a tfjs wasm backend (1 for the single-threaded builds). */
+function backendThreads(backend: tf.KernelBackend): number {
+  try {
+    return (backend as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm?.tfjs?.getThreadsCount?.() ?? 1;
+  } catch {
+    return 1;
+  }
 }
 
 function backendMemory(backend: tf.KernelBackend): WebAssembly.Memory | undefined {
@@ -235,18 +254,42 @@ function backendMemory(backend: tf.KernelBackend): WebAssembly.Memory | undefine
  * take their XNNPACK path.
  */
 export function nativeKernels(backend: tf.KernelBackend): NativeKernels | undefined {
-  const s = state();
+  const s = settings();
   if (s.disabled) return undefined;
   const memory = backendMemory(backend);
   if (memory === undefined) return undefined;
-  const known = s.kernels.get(memory);
-  if (known !== undefined) return known ?? undefined;
-  const kernels = instantiate(memory, s.threads, s.relaxed);
-  s.kernels.set(memory, kernels ?? null);
-  return kernels;
+  const known = instances.get(memory);
+  if (known !== undefined) return known?.kernels;
+  const made = instantiate(memory, s.threads ?? backendThreads(backend), s.relaxed);
+  instances.set(memory, made ?? null);
+  if (made !== undefined && made.pool.workers > 0) pooled.set(memory, made.pool);
+  return made?.kernels;
 }
 
-function instantiate(memory: WebAssembly.Memory, threads: number, relaxed: boolean): NativeKernels | undefined {
+/**
+ * Ends the worker threads of the native kernels on this backend's heap (all heaps without an
+ * argument), so that the heap they share can be freed with its backend. The kernels are made
+ * again, with new threads, if used afterwards. Runs when a wasm backend with the training
+ * kernels is removed (`tf.removeBackend`) and when the kernels are unregistered.
+ */
+export function closeNativeKernels(backend?: tf.KernelBackend): void {
+  const memory = backend === undefined ? undefined : backendMemory(backend);
+  for (const [heap, pool] of [...pooled]) {
+    if (memory !== undefined && heap !== memory) continue;
+    pool.close();
+    pooled.delete(heap);
+    instances.delete(heap);
+  }
+}
+
+/** Worker threads of the native kernels now alive, over every heap (tests, leak checks). */
+export function nativeKernelWorkers(): number {
+  let count = 0;
+  for (const pool of pooled.values()) count += pool.workers;
+  return count;
+}
+
+function instantiate(memory: WebAssembly.Memory, threads: number, relaxed: boolean): Instantiated | undefined {
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   const build = compiled(shared, relaxed);
   if (build === undefined) return undefined;
@@ -259,7 +302,7 @@ function instantiate(memory: WebAssembly.Memory, threads: number, relaxed: boole
   }
   const local = NAMES.map((name) => exports[name] as ExportedKernel);
   const pool = ColumnPool.create(module, memory, NAMES, local, threads);
-  return {
+  const kernels: NativeKernels = {
     get threads() {
       return pool.threads;
     },
@@ -308,6 +351,7 @@ function instantiate(memory: WebAssembly.Memory, threads: number, relaxed: boole
       pool.run(ROW_NORMALIZE_GRADIENT, [unit, inverse, unclamped, g, scale, dx, cols], rows, rows * cols >= PARALLEL_VALUES);
     },
   };
+  return { kernels, pool };
 }
 
 /**

@@ -1,16 +1,20 @@
 /**
  * A training process the resume tests kill with SIGKILL: trains the small run with a
  * checkpoint after every step and prints "step N" after each. Arguments: backend, checkpoint
- * folder, accumulation steps, head type.
+ * folder, accumulation steps, head type, and optionally the margin as JSON `{ name, options }`
+ * (the contrib margins are registered, so any registered name works).
  */
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-layers';
+import { registerContribMargins } from '@arcface/margins-contrib';
 import { fileCheckpointStore } from '../../node/file-checkpoint-store';
 import { createTrainer } from '../create-trainer';
 import { smallRunConfig } from './small-run';
 
-const [backend = 'cpu', dir = '', accumulation = '1', head = 'full'] = process.argv.slice(2);
+const [backend = 'cpu', dir = '', accumulation = '1', head = 'full', margin] = process.argv.slice(2);
+registerContribMargins();
 await tf.setBackend(backend);
 await tf.ready();
 const trainer = createTrainer(
@@ -18,6 +22,7 @@ const trainer = createTrainer(
     accumulationSteps: Number(accumulation),
     head: head === 'partial-fc' ? { type: 'partial-fc', sampleRate: 0.5 } : { type: 'full' },
     checkpoint: { store: fileCheckpointStore(dir, { keep: 2 }), every: 1 },
+    ...(margin === undefined ? {} : { margin: JSON.parse(margin) as { name: string; options: Record<string, never> } }),
     onEvent: (event) => {
       if (event.type === 'checkpoint') process.stdout.write(`step ${event.step}\n`);
     },
