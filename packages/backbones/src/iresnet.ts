@@ -10,6 +10,7 @@ export const IRESNET_LAYERS = {
   34: [3, 4, 6, 3],
   50: [3, 4, 14, 3],
   100: [3, 13, 30, 3],
+  200: [6, 26, 60, 6],
 } as const;
 
 export type IResNetDepth = keyof typeof IRESNET_LAYERS;
@@ -31,7 +32,7 @@ export function iresnet(depth: IResNetDepth, options: BackboneOptions = {}): tfl
   const name = `iresnet${depth}`;
   const layers = IRESNET_LAYERS[depth];
   if (layers === undefined) {
-    throw new BackboneOptionsError(`iresnet: depth must be one of 18, 34, 50, 100, got ${String(depth)}`);
+    throw new BackboneOptionsError(`iresnet: depth must be one of 18, 34, 50, 100, 200, got ${String(depth)}`);
   }
   const o = resolveOptions(name, options, {
     inputShape: [112, 112, 3],
