@@ -2,6 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 type Initializer = ReturnType<typeof tfl.initializers.zeros>;
 import { BackboneOptionsError } from './errors';
 import { add, batchNorm, freezeFeatureScale, conv, embeddingOutput, prelu, type SymbolicTensor } from './layers';
+import { preprocessingLayer } from './interop/preprocessing';
 import { resolveOptions, scaled, seedSequence, type BackboneOptions } from './options';
 
 /** Blocks per stage of insightface's iResNets. */
@@ -50,7 +51,8 @@ export function iresnet(depth: IResNetDepth, options: BackboneOptions = {}): tfl
 
   const input = tfl.input({ shape: [...o.inputShape], name: 'input' });
   const stem = scaled(64, o.width);
-  let x = conv(input, { filters: stem, kernel: 3, padding: 1, name: 'stem_conv', initializer: convInit() });
+  const normalised = preprocessingLayer(input, options.preprocessing);
+  let x = conv(normalised, { filters: stem, kernel: 3, padding: 1, name: 'stem_conv', initializer: convInit() });
   x = batchNorm(x, 'stem_bn');
   x = prelu(x, 'stem_prelu');
 

@@ -2,6 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 type Initializer = ReturnType<typeof tfl.initializers.zeros>;
 import { BackboneOptionsError } from './errors';
 import { add, batchNorm, conv, depthwise, groupedConv, prelu, type SymbolicTensor } from './layers';
+import { preprocessingLayer } from './interop/preprocessing';
 import { resolveOptions, scaled, seedSequence, type BackboneOptions } from './options';
 
 /** Extra options of MobileFaceNet. */
@@ -50,7 +51,8 @@ export function mobileFaceNet(options: MobileFaceNetOptions = {}): tfl.LayersMod
   const c = (channels: number) => scaled(channels, o.width);
 
   const input = tfl.input({ shape: [...o.inputShape], name: 'input' });
-  let x = convBlock(input, { filters: c(64 * scale), kernel: 3, stride: 2, padding: 1, name: 'stem', init });
+  const normalised = preprocessingLayer(input, options.preprocessing);
+  let x = convBlock(normalised, { filters: c(64 * scale), kernel: 3, stride: 2, padding: 1, name: 'stem', init });
   let counter = 0;
   const nextName = () => {
     counter += 1;

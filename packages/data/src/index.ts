@@ -17,7 +17,7 @@ export { parseIdx, formatIdx, type IdxEntry } from './recordio/idx';
 export { memorySource, type ByteSource } from './recordio/byte-source';
 export { RecordIOReader, readRecordIOBytes, readPayloadAt, type IdentityRange } from './recordio/recordio-reader';
 
-export { unpickle, type UnpickleOptions } from './pickle/unpickle';
+export { unpickle, unpicklePrefix, type UnpickleOptions } from './pickle/unpickle';
 export { PickleGlobal, PickleObject, PickleTuple, PickleSet, type PickleValue } from './pickle/pickle-value';
 export { parseVerificationBin, type VerificationBin } from './pickle/verification-bin';
 

@@ -57,6 +57,14 @@ export interface UnpickleOptions {
  * unpickle(new Uint8Array([0x80, 0x02, 0x88, 0x2e])); // true
  */
 export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): PickleValue {
+  return unpicklePrefix(bytes, options).value;
+}
+
+/**
+ * Reads the pickle at the start of `bytes` like {@link unpickle} and says where its `STOP` ended:
+ * for streams of several pickles one after another (PyTorch's legacy `.pth` files).
+ */
+export function unpicklePrefix(bytes: Uint8Array, options: UnpickleOptions = {}): { value: PickleValue; length: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const stack: Slot[] = [];
   const marks: number[] = [];
@@ -216,7 +224,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): Pick
         // STOP
         if (marks.length > 0) fail('unbalanced MARK: MARK still open at STOP');
         if (stack.length !== 1) fail(`STOP with ${stack.length} values on the stack (expected 1)`);
-        return stack[0] as PickleValue;
+        return { value: stack[0] as PickleValue, length: pos };
       }
       case 0x28: // MARK
         marks.push(stack.length);
