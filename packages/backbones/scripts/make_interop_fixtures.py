@@ -274,6 +274,29 @@ def write(out, name, model, arch, embedding_size, pics, extra):
         f.write('\n')
 
 
+class RunsCode:
+    """Pickles as a call of os.system: what a malicious checkpoint looks like. Never loaded here."""
+
+    def __reduce__(self):
+        return (os.system, ('echo this pickle ran code',))
+
+
+class ConvRelu(nn.Module):
+    """A graph with an op insightface recognition models do not use (Relu)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 2, 3, 1, 1, bias=False)
+
+    def forward(self, x):
+        return torch.relu(self.conv(x))
+
+
+def write_error_cases(out):
+    torch.save({'conv1.weight': torch.zeros(2, 3, 3, 3), 'payload': RunsCode()}, os.path.join(out, 'runs-code.pth'))
+    export_onnx(ConvRelu().eval(), os.path.join(out, 'relu-op11.onnx'), 11)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--out', required=True)
@@ -284,6 +307,7 @@ def main():
     pics = images(3)
     pics.tofile(os.path.join(args.out, 'images.u8'))
     if args.set == 'small':
+        write_error_cases(args.out)
         models = [
             ('iresnet18-narrow', IResNet(18, width=1 / 32, num_features=16),
              {'backbone': 'iresnet18', 'width': 1 / 32}, 16, True),

@@ -152,7 +152,13 @@ export function exportOnnx(model: tfl.LayersModel, options: OnnxExportOptions = 
       }
       case 'BatchNormalization': {
         if (weights.length !== 4) throw new UnsupportedModelError(out, cls, 'only batch norms with γ and β export');
-        const [g, b, mean, variance] = weights.map((w, i) => constant(`${out}.${['weight', 'bias', 'running_mean', 'running_var'][i]}`, w.shape, values(w)));
+        // By name: a frozen γ (iResNet's last BN) comes after β in the layer's weight list.
+        const byName = new Map(layer.weights.map((v, i) => [v.originalName.split('/').pop()!, weights[i]!]));
+        const [g, b, mean, variance] = ['gamma', 'beta', 'moving_mean', 'moving_variance'].map((key, i) => {
+          const w = byName.get(key);
+          if (w === undefined) throw new UnsupportedModelError(out, cls, `no ${key} weight`);
+          return constant(`${out}.${['weight', 'bias', 'running_mean', 'running_var'][i]}`, w.shape, values(w));
+        });
         node('BatchNormalization', [x, g!, b!, mean!, variance!], out, out, [{ name: 'epsilon', f: config['epsilon'] as number }, { name: 'momentum', f: 0.9 }]);
         break;
       }

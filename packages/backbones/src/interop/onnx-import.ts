@@ -71,7 +71,7 @@ export function readOnnxGraph(model: OnnxModel, file: string): OnnxReading {
     return values[0]!;
   };
 
-  for (const node of model.nodes) {
+  for (const node of forwardOrder(model)) {
     if (node.domain !== '' && node.domain !== 'ai.onnx') throw new UnsupportedModelError(node.name, node.op, `operator domain '${node.domain}' is not supported`);
     const out = node.outputs[0] ?? '';
     if (node.op === 'Constant') {
@@ -233,6 +233,38 @@ export function readOnnxGraph(model: OnnxModel, file: string): OnnxReading {
     scale === 1 && offset === 0 ? ARCFACE_PREPROCESSING : { mean: -offset / scale, std: 1 / scale };
   if (modules.length === 0) throw new ModelFormatError(file, 'the graph has no convolutions');
   return { modules, preprocessing, residualAdds, ...(side !== undefined && side > 0 ? { inputSide: side } : {}) };
+}
+
+/**
+ * The nodes in arcface_torch's module order, whatever order the file lists them in: a
+ * depth-first walk back from the output that emits each node after its inputs, and at a
+ * residual `Add` visits the branch with more convolutions on it first (the block's main path
+ * before its shortcut or downsample conv). Nodes the output does not depend on are dropped.
+ */
+function forwardOrder(model: OnnxModel): OnnxNode[] {
+  const producer = new Map<string, OnnxNode>();
+  for (const node of model.nodes) for (const o of node.outputs) producer.set(o, node);
+  const depth = new Map<OnnxNode, number>();
+  const convDepth = (node: OnnxNode | undefined): number => {
+    if (node === undefined) return 0;
+    const known = depth.get(node);
+    if (known !== undefined) return known;
+    depth.set(node, 0); // a cycle (invalid ONNX) ends here instead of recursing forever
+    const d = Math.max(0, ...node.inputs.map((i) => convDepth(producer.get(i)))) + (node.op === 'Conv' ? 1 : 0);
+    depth.set(node, d);
+    return d;
+  };
+  const order: OnnxNode[] = [];
+  const seen = new Set<OnnxNode>();
+  const visit = (node: OnnxNode | undefined): void => {
+    if (node === undefined || seen.has(node)) return;
+    seen.add(node);
+    const inputs = node.op === 'Add' ? [...node.inputs].sort((a, b) => convDepth(producer.get(b)) - convDepth(producer.get(a))) : node.inputs;
+    for (const i of inputs) visit(producer.get(i));
+    order.push(node);
+  };
+  for (const o of model.outputs) visit(producer.get(o.name));
+  return order;
 }
 
 function transpose2d(t: TorchTensor): TorchTensor {
