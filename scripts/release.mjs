@@ -11,7 +11,8 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, bin, buildLibraries, formatBytes, libraryPackages, pack, run } from './lib/workspace.mjs';
+import { REPO_ROOT, bin, buildLibraries, capture, formatBytes, libraryPackages, pack, run } from './lib/workspace.mjs';
+import { strayFiles } from './lib/pack-contents.mjs';
 
 const args = new Set(process.argv.slice(2));
 const dryRun = args.has('--dry-run');
@@ -53,6 +54,13 @@ function main() {
     } catch (error) {
       problems.push(`${pkg.name}: publint: ${error.message}`);
     }
+  }
+
+  step('what each tarball holds (no tests, fixtures, experiments or scripts)');
+  for (const { pkg, tarball } of tarballs) {
+    const stray = strayFiles(capture('tar', ['-tzf', tarball]).split('\n').filter(Boolean));
+    if (stray.length > 0) problems.push(`${pkg.name}: ships files users never need: ${stray.slice(0, 8).join(', ')}${stray.length > 8 ? ` and ${stray.length - 8} more` : ''}`);
+    else console.log(`ok    ${pkg.name}`);
   }
 
   step('attw (are the types wrong?)');

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { inspectPng } from '../plots/png-inspect';
 import { dataMarkShapes, legendLabels, parseSvg } from '../plots/svg-inspect';
 import { formatPercentPm } from './format';
-import { makeReportFixture } from './report-fixture';
+import { makeReportFixture } from './test-fixtures/report';
 import { headline } from './report-tables';
 import { writeReport } from './write-report';
 
