@@ -84,7 +84,8 @@ export function mobileFaceNet(options: MobileFaceNetOptions = {}): tfl.LayersMod
   x = tfl.layers
     .dense({ units: o.embeddingSize, useBias: false, kernelInitializer: init(), name: 'gdc_fc' })
     .apply(x) as SymbolicTensor;
-  x = batchNorm(x, 'gdc_features');
+  // Not named '*_features': arcface_torch trains this BN's γ (only iResNet's is fixed).
+  x = batchNorm(x, 'gdc_embedding_bn');
   return tfl.model({ inputs: input, outputs: x, name: 'mobilefacenet' });
 }
 

@@ -1,8 +1,10 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '@arcface/testing';
 import { iresnet, type IResNetDepth } from './iresnet';
 import { mobileFaceNet } from './mobilefacenet';
 import { countParameters } from './parameters';
+import { loadBackbone, saveBackbone } from './io/save-load';
 
 // `sum(p.numel() for p in model.parameters())` of arcface_torch's `iresnet18/34/50/100/200()`,
 // `get_mbf(False, 512)` and `get_mbf_large(False, 512)` at 112×112, printed by PyTorch 1.13
@@ -48,5 +50,18 @@ describe('parameter counts at 112×112 equal PyTorch’s for arcface_torch’s m
     const { trainable } = countParameters(model);
     model.dispose();
     expect(trainable).toBe(PYTORCH_MBF_LARGE);
+  });
+
+  it('MobileFaceNet keeps every parameter trainable after save and load (only iResNet fixes its last γ)', async () => {
+    const model = mobileFaceNet({ width: 0.125, embeddingSize: 16 });
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await saveBackbone(model, tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    const loaded = await loadBackbone(tf.io.fromMemory(artifacts!));
+    expect(countParameters(loaded).trainable).toBe(countParameters(model).trainable);
+    model.dispose();
+    loaded.dispose();
   });
 });

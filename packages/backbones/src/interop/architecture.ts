@@ -134,6 +134,6 @@ export function torchLayout(a: Architecture): TorchModule[] {
   m('features.layers.0.layers.0', 'gdc_dw_conv', 'conv');
   m('features.layers.0.layers.1', 'gdc_dw_bn', 'bn');
   m('features.layers.2', 'gdc_fc', 'fc', 'gdc_dw_bn');
-  m('features.layers.3', 'gdc_features', 'bn');
+  m('features.layers.3', 'gdc_embedding_bn', 'bn');
   return out;
 }
