@@ -238,10 +238,10 @@ def normalised(batch):
     return (x - 127.5) / 127.5
 
 
-def export_onnx(model, path, opset):
+def export_onnx(model, path, opset, fold=True):
     dummy = torch.zeros(1, 3, 112, 112)
     torch.onnx.export(model, dummy, path, opset_version=opset, input_names=['input.1'], output_names=['embedding'],
-                      dynamic_axes={'input.1': {0: 'None'}, 'embedding': {0: 'None'}}, do_constant_folding=True)
+                      dynamic_axes={'input.1': {0: 'None'}, 'embedding': {0: 'None'}}, do_constant_folding=fold)
 
 
 def write(out, name, model, arch, embedding_size, pics, extra):
@@ -252,6 +252,9 @@ def write(out, name, model, arch, embedding_size, pics, extra):
     torch.save(state, os.path.join(out, f'{name}-legacy.pth'), _use_new_zipfile_serialization=False)
     for opset in (11, 17):
         export_onnx(model, os.path.join(out, f'{name}-op{opset}.onnx'), opset)
+    if name == 'mobilefacenet-narrow':
+        # Opset 9 without constant folding: PReLU slopes through Unsqueeze, the FC weight through Transpose.
+        export_onnx(model, os.path.join(out, f'{name}-op9-nofold.onnx'), 9, fold=False)
     emb.tofile(os.path.join(out, f'{name}.emb.f32'))
     info = dict(arch, inputShape=[112, 112, 3], embeddingSize=embedding_size,
                 parameters=sum(p.numel() for p in model.parameters()), images=len(pics))

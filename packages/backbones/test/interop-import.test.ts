@@ -21,6 +21,7 @@ const CASES = [
   { file: 'mobilefacenet-narrow-legacy.pth', reference: 'mobilefacenet-narrow', backbone: 'mobilefacenet', format: 'pth' },
   { file: 'mobilefacenet-narrow-op11.onnx', reference: 'mobilefacenet-narrow', backbone: 'mobilefacenet', format: 'onnx' },
   { file: 'mobilefacenet-narrow-op17.onnx', reference: 'mobilefacenet-narrow', backbone: 'mobilefacenet', format: 'onnx' },
+  { file: 'mobilefacenet-narrow-op9-nofold.onnx', reference: 'mobilefacenet-narrow', backbone: 'mobilefacenet', format: 'onnx' },
 ] as const;
 
 const info = (name: string) => JSON.parse(readFileSync(join(SMALL_FIXTURES, `${name}.json`), 'utf8')) as { parameters: number; embeddingSize: number; width: number };

@@ -80,6 +80,11 @@ export function readOnnxGraph(model: OnnxModel, file: string): OnnxReading {
       constants.set(out, { ...t, name: out });
       continue;
     }
+    const folded = foldConstant(node, constants, resolve);
+    if (folded !== undefined) {
+      constants.set(out, folded);
+      continue;
+    }
     if (SHAPE_OPS.has(node.op)) {
       // Fine as long as its output only ever feeds a Reshape's shape (checked where used).
       for (const o of node.outputs) shapeValued.add(o);
@@ -233,6 +238,54 @@ export function readOnnxGraph(model: OnnxModel, file: string): OnnxReading {
     scale === 1 && offset === 0 ? ARCFACE_PREPROCESSING : { mean: -offset / scale, std: 1 / scale };
   if (modules.length === 0) throw new ModelFormatError(file, 'the graph has no convolutions');
   return { modules, preprocessing, residualAdds, ...(side !== undefined && side > 0 ? { inputSide: side } : {}) };
+}
+
+/**
+ * A node whose inputs are all constants and that only reshapes or transposes them (exports
+ * without constant folding: a PReLU slope unsqueezed to [C, 1, 1], an FC weight transposed
+ * for MatMul) becomes a constant itself.
+ */
+function foldConstant(node: OnnxNode, constants: ReadonlyMap<string, OnnxConstant>, resolve: (name: string) => string): OnnxConstant | undefined {
+  const FOLDABLE = new Set(['Unsqueeze', 'Squeeze', 'Reshape', 'Identity', 'Transpose', 'Cast']);
+  if (!FOLDABLE.has(node.op) || node.inputs.length === 0) return undefined;
+  const inputs = node.inputs.map((i) => constants.get(resolve(i)));
+  const x = inputs[0];
+  if (x === undefined || x.floats === undefined || inputs.some((c) => c === undefined)) return undefined;
+  const name = node.outputs[0] ?? '';
+  const count = x.floats.length;
+  const axesOf = () => (node.attributes.get('axes')?.ints ?? inputs[1]?.ints ?? []).map((a) => a);
+  switch (node.op) {
+    case 'Identity':
+    case 'Cast':
+      return { ...x, name };
+    case 'Unsqueeze': {
+      const rank = x.dims.length + axesOf().length;
+      const axes = new Set(axesOf().map((a) => (a < 0 ? a + rank : a)));
+      const dims: number[] = [];
+      let next = 0;
+      for (let d = 0; d < rank; d += 1) dims.push(axes.has(d) ? 1 : (x.dims[next++] as number));
+      return { name, dims, floats: x.floats };
+    }
+    case 'Squeeze': {
+      const axes = axesOf().map((a) => (a < 0 ? a + x.dims.length : a));
+      return { name, dims: x.dims.filter((d, i) => (axes.length === 0 ? d !== 1 : !axes.includes(i))), floats: x.floats };
+    }
+    case 'Reshape': {
+      const target = inputs[1]?.ints;
+      if (target === undefined) return undefined;
+      const dims = target.map((d, i) => (d === 0 ? (x.dims[i] as number) : d));
+      const known = dims.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+      return { name, dims: dims.map((d) => (d === -1 ? count / known : d)), floats: x.floats };
+    }
+    case 'Transpose': {
+      const perm = node.attributes.get('perm')?.ints ?? [1, 0];
+      if (x.dims.length !== 2 || perm[0] !== 1) return x.dims.length === 2 ? { ...x, name } : undefined;
+      const t = transpose2d({ shape: x.dims, data: x.floats });
+      return { name, dims: t.shape, floats: t.data };
+    }
+    default:
+      return undefined;
+  }
 }
 
 /**
