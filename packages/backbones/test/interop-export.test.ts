@@ -7,6 +7,7 @@ import { iresnet } from '../src/iresnet';
 import { mobileFaceNet } from '../src/mobilefacenet';
 import { importModel } from '../src/interop/import-model';
 import { exportOnnx } from '../src/interop/onnx-export';
+import { decodeOnnx } from '../src/interop/onnx-model';
 import { SMALL_FIXTURES, cosines, embed, nchw, readEmbeddings, readImages } from './interop-helpers';
 
 const MIN_COSINE = 0.99999;
@@ -49,6 +50,13 @@ describe('exported ONNX runs in onnxruntime with the same embeddings', () => {
         const vsOurs = cosines(fromOrt, ours);
         console.log(`${file}: onnxruntime vs PyTorch 1 − cosine ${vsTorch.map((v) => (1 - v).toExponential(1)).join(', ')}`);
         for (const v of [...vsTorch, ...vsOurs]) expect(v).toBeGreaterThanOrEqual(MIN_COSINE);
+        if (raw) {
+          // insightface's ArcFaceONNX treats a model as taking raw pixels when a node among the
+          // first eight is named Sub… and one Mul…; check the file says so the same way.
+          const names = decodeOnnx(bytes, 'exported.onnx').nodes.slice(0, 8).map((n) => n.name);
+          expect(names.some((n) => n.startsWith('Sub'))).toBe(true);
+          expect(names.some((n) => n.startsWith('Mul'))).toBe(true);
+        }
         // Re-importing the export gives the model back.
         const again = importModel(bytes, { file: 'exported.onnx' });
         try {

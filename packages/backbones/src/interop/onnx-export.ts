@@ -99,9 +99,11 @@ export function exportOnnx(model: tfl.LayersModel, options: OnnxExportOptions = 
           alias.set(out, ONNX_INPUT);
           break;
         }
-        // Raw 0…255 input normalised in the graph, as MXNet-converted insightface models do.
-        node('Sub', [ONNX_INPUT, constant(`${out}_mean`, [], [p.mean])], `${out}_centred`, `${out}_sub`);
-        node('Mul', [`${out}_centred`, constant(`${out}_scale`, [], [1 / p.std])], out, `${out}_mul`);
+        // Raw 0…255 input normalised in the graph, as MXNet-converted insightface models do. The
+        // node names start with 'Sub' and 'Mul': insightface's ArcFaceONNX looks for exactly that
+        // among the first nodes to decide that the model takes raw pixels.
+        node('Sub', [ONNX_INPUT, constant(`${out}_mean`, [], [p.mean])], `${out}_centred`, 'Sub_input_preprocessing');
+        node('Mul', [`${out}_centred`, constant(`${out}_scale`, [], [1 / p.std])], out, 'Mul_input_preprocessing');
         break;
       }
       case 'ZeroPadding2D': {
