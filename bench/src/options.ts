@@ -42,7 +42,7 @@ const HELP = `pnpm bench [flags]
   --reps 3 --train-reps 2    timed repetitions (median; one warm-up before)
   --head-rounds 3            margin head: rounds of PyTorch then tfjs back to back; the table gives
                              medians over rounds and the median of the rounds' ratios
-  --workloads head,train,infer
+  --workloads head,train,infer,onnx   (onnx: imported iResNet-50 and MobileFaceNet against onnxruntime-node)
   --networks mobilefacenet,iresnet18
   --train-networks mobilefacenet   time the training step of these only (default: all networks)
   --torch /usr/bin/python3   python with torch for the reference ('none' to skip)
@@ -91,7 +91,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     reps: int('reps', 3),
     trainReps: int('train-reps', 2),
     headRounds: int('head-rounds', 3),
-    workloads: list('workloads', 'head,train,infer'),
+    workloads: list('workloads', 'head,train,infer,onnx'),
     networks: list('networks', 'mobilefacenet,iresnet18'),
     trainNetworks: list('train-networks', flags.get('networks') ?? 'mobilefacenet,iresnet18'),
     torch: path('torch', '/usr/bin/python3'),

@@ -9,6 +9,7 @@ import type { ProfileSummary } from './profile-report';
 import { attachRatios, combineRounds, markdownTable, replaceSection, type Round, type Row } from './report';
 import { runTorchReference, type TorchRun } from './torch-reference';
 import { inference, marginHead, trainStep, type Measurement } from './workloads';
+import { IMPORTED_NETWORKS, importedInference } from './onnx-inference';
 
 // The literal specifiers let a bundler include the optional engines (the GPU run ships one file).
 const importer: ModuleImporter = async (specifier) => {
@@ -86,6 +87,13 @@ async function measureRest(backend: string, options: BenchOptions, log: (line: s
       }
     }
   }
+  if (options.workloads.includes('onnx')) {
+    for (const network of IMPORTED_NETWORKS) {
+      const detail = `${network} imported ${options.side}×${options.side} B=${options.batch}`;
+      if (heavyOnCpu) skip('imported-inference', detail, 'skipped on cpu (pure JS; --cpu-all runs it)');
+      else await attempt(`imported ${network} vs onnxruntime`, () => importedInference(backend, network, options.batch, options.side, options.reps), 'imported-inference', detail);
+    }
+  }
   return out;
 }
 
@@ -151,7 +159,8 @@ async function main(): Promise<void> {
   }
 
   const heads = options.workloads.includes('head');
-  const others = options.workloads.filter((w) => w !== 'head');
+  // 'onnx' compares with onnxruntime-node in this process; PyTorch has nothing to time for it.
+  const others = options.workloads.filter((w) => w !== 'head' && w !== 'onnx');
   const reference = (workloads: readonly string[]) => runTorchReference({ ...options, workloads });
   let torch: TorchRun = { results: [] };
   if (others.length > 0) {
@@ -189,7 +198,7 @@ async function main(): Promise<void> {
   const torchInfo = torch.info === undefined ? 'PyTorch: not run' : `PyTorch ${String(torch.info.version)} on ${String(torch.info.device)}${torch.info.gpu === undefined ? '' : ` (${typeof torch.info.gpu === 'string' ? torch.info.gpu : JSON.stringify(torch.info.gpu)})`}, ${String(torch.info.threads)} threads`;
   const environment = [
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} × ${cpu}, Node ${process.version}, tfjs ${tf.version_core}. ${torchInfo}.`,
-    `Median of ${options.reps} runs (training: ${options.trainReps}) after one warm-up (margin head: three). Ratio = tfjs time ÷ PyTorch time for the same work in the same run (lower is better).`,
+    `Median of ${options.reps} runs (training: ${options.trainReps}) after one warm-up (margin head: three). Ratio = tfjs time ÷ PyTorch time for the same work in the same run (lower is better); imported-inference: ÷ onnxruntime-node's time on the same ONNX file, same run.`,
     ...(heads
       ? [
           `Margin head: ${options.headRounds} round${options.headRounds === 1 ? '' : 's'}, each PyTorch then tfjs back to back (this machine's speed drifts by up to 1.5× from minute to minute); times are medians over the rounds, the ratio is the median of the rounds' own ratios (listed).`,

@@ -6,7 +6,7 @@ import { medianMs } from './timing';
 
 /** One measured row, before the PyTorch ratio is attached. */
 export interface Measurement {
-  readonly workload: 'margin-head' | 'train-step' | 'inference';
+  readonly workload: 'margin-head' | 'train-step' | 'inference' | 'imported-inference';
   readonly backend: string;
   readonly detail: string;
   readonly ms?: number;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { GROUPED_SUFFIXES } from './layers';
 import { InvalidArgumentError, ShapeMismatchError } from '@arcface/core';
 import type { InferenceModel } from './feature-extractor';
 import { sortLayerCalls } from './layer-graph';
@@ -202,6 +203,10 @@ export function compileInference(model: tfl.LayersModel, options: InferencePlanO
           }
           continue;
         }
+        if (cls === 'DepthwiseConv2D' && soleConsumer(node.output)?.layer.name === `${layer.name}${GROUPED_SUFFIXES.split}`) {
+          emitGrouped(node);
+          continue;
+        }
         if ((CONVOLUTIONS.has(cls) && convolutionFusable(node)) || (cls === 'Dense' && denseFusable(node))) {
           emitFused(node);
           continue;
@@ -355,6 +360,62 @@ export function compileInference(model: tfl.LayersModel, options: InferencePlanO
         ),
       );
     }
+  }
+
+  /**
+   * A grouped convolution built by `groupedConv` (depthwise with multiplier m → split → crops →
+   * sum → merge) as one step: the depthwise convolution, then the a partial outputs of each
+   * group summed by a reshape and a sum instead of crop layers. The BN after it folds in (its
+   * scale into the depthwise kernel, per output channel; its shift after the sum), and the
+   * activation after that runs in the same step.
+   */
+  function emitGrouped(node: GraphNode): void {
+    const layer = node.layer;
+    const config = layer.getConfig() as Config;
+    const split = soleConsumer(node.output)!;
+    const [, perGroup, multiplier] = (split.layer.getConfig() as { targetShape: number[] }).targetShape as [number, number, number];
+    const parts = consumers.get(split.output.id) ?? [];
+    const sum = parts.length > 0 ? soleConsumer(parts[0]!.output) : undefined;
+    const merge = sum ? soleConsumer(sum.output) : undefined;
+    if (sum === undefined || merge === undefined || parts.length !== perGroup) {
+      throw new InvalidArgumentError(`compileInference: grouped convolution '${layer.name}' is not wired as groupedConv builds it (model '${model.name}')`);
+    }
+    for (const n of [split, ...parts, sum, merge]) absorbed.add(n);
+    let kernel = layer.getWeights()[0] as tf.Tensor;
+    const channels = kernel.shape[2]!;
+    const groups = channels / perGroup;
+    let shift: tf.Tensor | undefined;
+    let result = merge.output;
+    const bnNode = soleConsumer(result);
+    const affine = bnNode?.layer.getClassName() === 'BatchNormalization' ? batchNormAffine(bnNode) : undefined;
+    if (bnNode !== undefined && affine !== undefined) {
+      // Output channel k·m + mm collects input channels k·a + j: scale each of them by s[k·m + mm].
+      const scale = tf.reshape(tf.tile(tf.reshape(affine.scale, [groups, 1, multiplier]), [1, perGroup, 1]), [channels, multiplier]);
+      kernel = tf.mul(kernel, scale);
+      shift = affine.shift;
+      absorbed.add(bnNode);
+      counts.folded += 1;
+      result = bnNode.output;
+    }
+    const actNode = soleConsumer(result);
+    const act = actNode ? standaloneActivation(actNode) : undefined;
+    if (actNode !== undefined && act !== undefined) {
+      absorbed.add(actNode);
+      counts.activations += 1;
+      result = actNode.output;
+    }
+    const ownedKernel = ownCopy(kernel) as tf.Tensor4D;
+    const ownedShift = shift === undefined ? undefined : ownCopy(shift);
+    const ownedAct = act === undefined ? undefined : { ...act, preluWeights: act.preluWeights && ownCopy(act.preluWeights) };
+    const strides = config['strides'] as [number, number];
+    const pad = paddingFor.get(node) ?? (config['padding'] as 'valid' | 'same');
+    emit('groupedConv2d', [node.inputs[0]!], result, ([v]) => {
+      const y = tf.depthwiseConv2d(v as tf.Tensor4D, ownedKernel, strides, pad as 'valid' | 'same' | number);
+      const [b, h, w] = y.shape;
+      let z: tf.Tensor = tf.reshape(tf.sum(tf.reshape(y, [b, h, w, groups, perGroup, multiplier]), 4), [b, h, w, groups * multiplier]);
+      if (ownedShift !== undefined) z = tf.add(z, ownedShift);
+      return ownedAct === undefined ? z : activate(z, ownedAct);
+    });
   }
 
   /** A tensor the plan owns: a new one where folding made one, else a clone of the model's. */

@@ -2,6 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 type Initializer = ReturnType<typeof tfl.initializers.zeros>;
 import { BackboneOptionsError } from './errors';
 import { add, batchNorm, freezeFeatureScale, conv, embeddingOutput, prelu, type SymbolicTensor } from './layers';
+import { preprocessingLayer } from './interop/preprocessing';
 import { resolveOptions, scaled, seedSequence, type BackboneOptions } from './options';
 
 /** Blocks per stage of insightface's iResNets. */
@@ -10,6 +11,7 @@ export const IRESNET_LAYERS = {
   34: [3, 4, 6, 3],
   50: [3, 4, 14, 3],
   100: [3, 13, 30, 3],
+  200: [6, 26, 60, 6],
 } as const;
 
 export type IResNetDepth = keyof typeof IRESNET_LAYERS;
@@ -31,7 +33,7 @@ export function iresnet(depth: IResNetDepth, options: BackboneOptions = {}): tfl
   const name = `iresnet${depth}`;
   const layers = IRESNET_LAYERS[depth];
   if (layers === undefined) {
-    throw new BackboneOptionsError(`iresnet: depth must be one of 18, 34, 50, 100, got ${String(depth)}`);
+    throw new BackboneOptionsError(`iresnet: depth must be one of 18, 34, 50, 100, 200, got ${String(depth)}`);
   }
   const o = resolveOptions(name, options, {
     inputShape: [112, 112, 3],
@@ -49,7 +51,8 @@ export function iresnet(depth: IResNetDepth, options: BackboneOptions = {}): tfl
 
   const input = tfl.input({ shape: [...o.inputShape], name: 'input' });
   const stem = scaled(64, o.width);
-  let x = conv(input, { filters: stem, kernel: 3, padding: 1, name: 'stem_conv', initializer: convInit() });
+  const normalised = preprocessingLayer(input, options.preprocessing);
+  let x = conv(normalised, { filters: stem, kernel: 3, padding: 1, name: 'stem_conv', initializer: convInit() });
   x = batchNorm(x, 'stem_bn');
   x = prelu(x, 'stem_prelu');
 

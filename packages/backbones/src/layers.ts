@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { leanBatchNormalization } from './batch-norm';
+import { BackboneOptionsError } from './errors';
 type Initializer = ReturnType<typeof tfl.initializers.zeros>;
 
 /**
@@ -84,6 +85,52 @@ export function depthwise(
       name: options.name,
     })
     .apply(x) as SymbolicTensor;
+}
+
+/** Names of the layers {@link groupedConv} builds around its depthwise convolution `name`. */
+export const GROUPED_SUFFIXES = { split: '_split', part: '_part', sum: '_sum', merge: '_merge' } as const;
+
+/**
+ * PyTorch's grouped convolution (`groups` = g, neither 1 nor the channel count) from layers tfjs
+ * has: a depthwise convolution with multiplier b = out/g gives, for every input channel i = k·a + j
+ * of group k (a = in/g channels per group), b partial outputs; channel (k·a + j)·b + m. Reshaped
+ * to [h·w·g, a, b], the a partial sums of each output sit side by side on the "width" axis, so a
+ * `Cropping2D` per j and one `Add` sum them, and a last reshape lays out channel k·b + m, the
+ * PyTorch output channel. Same weights as PyTorch's (in·k²·b), no masked or frozen extras.
+ * The depthwise layer is named `name`; its kernel [k, k, in, b] holds W[k·b + m, j, ·, ·].
+ */
+export function groupedConv(input: SymbolicTensor, options: ConvOptions & { readonly groups: number }): SymbolicTensor {
+  const channels = input.shape[3] as number;
+  const { groups, filters, name } = options;
+  if (channels % groups !== 0 || filters % groups !== 0) {
+    throw new BackboneOptionsError(`${name}: ${channels} input and ${filters} output channels do not split into ${groups} groups`);
+  }
+  if (groups === 1) return conv(input, options);
+  const perGroup = channels / groups;
+  const multiplier = filters / groups;
+  const stride = options.stride ?? 1;
+  const { x: padded, mode } = padding(input, options.kernel, stride, options.padding ?? 0, name);
+  let x = tfl.layers
+    .depthwiseConv2d({
+      kernelSize: options.kernel,
+      strides: stride,
+      padding: mode,
+      depthMultiplier: multiplier,
+      useBias: false,
+      depthwiseInitializer: options.initializer,
+      name,
+    })
+    .apply(padded) as SymbolicTensor;
+  if (perGroup === 1) return x;
+  const [h, w] = [x.shape[1] as number, x.shape[2] as number];
+  x = tfl.layers.reshape({ targetShape: [h * w * groups, perGroup, multiplier], name: `${name}${GROUPED_SUFFIXES.split}` }).apply(x) as SymbolicTensor;
+  const parts = Array.from({ length: perGroup }, (_, j) =>
+    tfl.layers
+      .cropping2D({ cropping: [[0, 0], [j, perGroup - 1 - j]], name: `${name}${GROUPED_SUFFIXES.part}${j}` })
+      .apply(x) as SymbolicTensor,
+  );
+  const sum = tfl.layers.add({ name: `${name}${GROUPED_SUFFIXES.sum}` }).apply(parts) as SymbolicTensor;
+  return tfl.layers.reshape({ targetShape: [h, w, filters], name: `${name}${GROUPED_SUFFIXES.merge}` }).apply(sum) as SymbolicTensor;
 }
 
 export function add(a: SymbolicTensor, b: SymbolicTensor, name: string): SymbolicTensor {

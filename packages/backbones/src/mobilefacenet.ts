@@ -1,7 +1,8 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 type Initializer = ReturnType<typeof tfl.initializers.zeros>;
 import { BackboneOptionsError } from './errors';
-import { add, batchNorm, conv, depthwise, prelu, type SymbolicTensor } from './layers';
+import { add, batchNorm, conv, depthwise, groupedConv, prelu, type SymbolicTensor } from './layers';
+import { preprocessingLayer } from './interop/preprocessing';
 import { resolveOptions, scaled, seedSequence, type BackboneOptions } from './options';
 
 /** Extra options of MobileFaceNet. */
@@ -18,9 +19,9 @@ export interface MobileFaceNetOptions extends BackboneOptions {
  * GDC head: a linear 7×7 depthwise conv, FC without bias and BN. Input sides must be multiples
  * of 16.
  *
- * One deliberate difference: with `blocks[0] = 1`, insightface uses a grouped 3×3 conv with
- * 64 groups over 128 channels (2 channels per group); tfjs has no grouped convolution, so this
- * is a depthwise conv (1 channel per group), 1,152 fewer weights of 2.06M (0.06%).
+ * With `blocks[0] = 1` the second block is insightface's grouped 3×3 conv (64 groups over
+ * 128 channels), built by {@link groupedConv}: the same 2,059,520 parameters as arcface_torch's
+ * `get_mbf(False, 512)`, so its `.pth` and `.onnx` files import weight for weight.
  *
  * @example
  * ```ts
@@ -50,14 +51,15 @@ export function mobileFaceNet(options: MobileFaceNetOptions = {}): tfl.LayersMod
   const c = (channels: number) => scaled(channels, o.width);
 
   const input = tfl.input({ shape: [...o.inputShape], name: 'input' });
-  let x = convBlock(input, { filters: c(64 * scale), kernel: 3, stride: 2, padding: 1, name: 'stem', init });
+  const normalised = preprocessingLayer(input, options.preprocessing);
+  let x = convBlock(normalised, { filters: c(64 * scale), kernel: 3, stride: 2, padding: 1, name: 'stem', init });
   let counter = 0;
   const nextName = () => {
     counter += 1;
     return `dw${counter}`;
   };
   if (blocks[0] === 1) {
-    x = depthwise(x, { kernel: 3, padding: 1, name: 'stem_dw_conv', initializer: init() });
+    x = groupedConv(x, { filters: c(64 * scale), kernel: 3, padding: 1, groups: c(64), name: 'stem_dw_conv', initializer: init() });
     x = batchNorm(x, 'stem_dw_bn');
     x = prelu(x, 'stem_dw_prelu');
   } else {
@@ -82,7 +84,8 @@ export function mobileFaceNet(options: MobileFaceNetOptions = {}): tfl.LayersMod
   x = tfl.layers
     .dense({ units: o.embeddingSize, useBias: false, kernelInitializer: init(), name: 'gdc_fc' })
     .apply(x) as SymbolicTensor;
-  x = batchNorm(x, 'gdc_features');
+  // Not named '*_features': arcface_torch trains this BN's γ (only iResNet's is fixed).
+  x = batchNorm(x, 'gdc_embedding_bn');
   return tfl.model({ inputs: input, outputs: x, name: 'mobilefacenet' });
 }
 

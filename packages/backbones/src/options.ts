@@ -1,3 +1,4 @@
+import type { InputPreprocessing } from './interop/preprocessing';
 import { BackboneOptionsError } from './errors';
 
 /** Options every built-in backbone understands. */
@@ -12,6 +13,12 @@ export interface BackboneOptions {
   readonly dropout?: number;
   /** Seed of every weight initialiser, so the same options give the same initial weights. */
   readonly seed?: number;
+  /**
+   * The normalisation of 0…255 RGB pixels the network was trained with, when it is not
+   * arcface_torch's (x − 127.5) / 127.5 (an imported insightface model): iResNet and
+   * MobileFaceNet then start with a `Rescaling` layer from our pipelines' input to that one.
+   */
+  readonly preprocessing?: InputPreprocessing;
 }
 
 /** Options with every default filled in. */

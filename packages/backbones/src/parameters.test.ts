@@ -1,48 +1,67 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '@arcface/testing';
-import { iresnet } from './iresnet';
+import { iresnet, type IResNetDepth } from './iresnet';
 import { mobileFaceNet } from './mobilefacenet';
 import { countParameters } from './parameters';
+import { loadBackbone, saveBackbone } from './io/save-load';
 
-// Reference counts: `sum(p.numel() for p in model.parameters())` of insightface's arcface_torch
-// `iresnet50()` and `get_mbf(False, 512)` at 112×112, computed layer by layer from their
-// definitions (conv, BN γ/β, PReLU, FC). OpenVINO's model zoo publishes 34.129M for the MXNet
-// LResNet34E-IR (our iResNet-34: 34,139,328) and 65.132M for LResNet100E-IR (65,156,160).
-const INSIGHTFACE_IRESNET50 = 43_590_848;
-const INSIGHTFACE_MBF = 2_059_520;
+// `sum(p.numel() for p in model.parameters())` of arcface_torch's `iresnet18/34/50/100/200()`,
+// `get_mbf(False, 512)` and `get_mbf_large(False, 512)` at 112×112, printed by PyTorch 1.13
+// (packages/backbones/scripts/make_interop_fixtures.py builds the same modules). PyTorch counts
+// iResNet's fixed `features.weight` (512 γ with requires_grad=False) as a parameter; here that γ
+// is a non-trainable weight, so iResNet's trainable count is PyTorch's minus 512.
+const PYTORCH_IRESNET: Record<IResNetDepth, number> = {
+  18: 24_025_600,
+  34: 34_139_328,
+  50: 43_590_848,
+  100: 65_156_160,
+  200: 118_833_920,
+};
+const PYTORCH_MBF = 2_059_520;
+const PYTORCH_MBF_LARGE = 6_314_880;
+const FIXED_GAMMA = 512;
 
-describe('parameter counts at 112×112 against insightface', () => {
+describe('parameter counts at 112×112 equal PyTorch’s for arcface_torch’s models', () => {
   beforeAll(async () => {
     await useBackend('cpu');
   });
 
-  it('iResNet-50: trainable + the 512 fixed γ of the last BN equals insightface exactly', () => {
-    const model = iresnet(50);
-    const { trainable, nonTrainable } = countParameters(model);
-    model.dispose();
-    expect(trainable + 512).toBe(INSIGHTFACE_IRESNET50);
-    expect(Math.abs(trainable - INSIGHTFACE_IRESNET50) / INSIGHTFACE_IRESNET50).toBeLessThan(0.01);
-    // BN moving mean + variance: PyTorch buffers, not parameters.
-    expect(nonTrainable).toBeGreaterThan(0);
-  });
+  for (const depth of [18, 34, 50, 100, 200] as const) {
+    it(`iResNet-${depth}: trainable + the 512 fixed γ of the last BN = ${PYTORCH_IRESNET[depth].toLocaleString('en')}`, () => {
+      const model = iresnet(depth);
+      const { trainable, nonTrainable } = countParameters(model);
+      model.dispose();
+      expect(trainable + FIXED_GAMMA).toBe(PYTORCH_IRESNET[depth]);
+      // Non-trainable: the fixed γ plus every BN's moving mean and variance (PyTorch buffers).
+      expect(nonTrainable).toBeGreaterThan(FIXED_GAMMA);
+    }, 120_000);
+  }
 
-  it('MobileFaceNet: within 0.1% (depthwise instead of a 64-group conv: 1,152 weights fewer)', () => {
+  it('MobileFaceNet (get_mbf): exactly PyTorch’s count, the 64-group conv included', () => {
     const model = mobileFaceNet();
     const { trainable } = countParameters(model);
     model.dispose();
-    expect(trainable + 1152).toBe(INSIGHTFACE_MBF);
-    expect(Math.abs(trainable - INSIGHTFACE_MBF) / INSIGHTFACE_MBF).toBeLessThan(0.001);
+    expect(trainable).toBe(PYTORCH_MBF);
   });
 
-  it('iResNet-18/34/100 follow the same stage layout', () => {
-    // Each IBasicBlock adds 2·(3·3·c²) conv weights + 7c BN/PReLU weights (c = the stage's
-    // channels, here counted for the non-first blocks of stage 4).
-    const r18 = countParameters(iresnet(18, { inputShape: [16, 16, 3], embeddingSize: 8 })).trainable;
-    const r34 = countParameters(iresnet(34, { inputShape: [16, 16, 3], embeddingSize: 8 })).trainable;
-    // r34 − r18 = one extra block at 64, two at 128, four at 256, one at 512.
-    const block = (c: number) => 2 * 9 * c * c + 2 * c + 2 * c + c + 2 * c;
-    expect(r34 - r18).toBe(block(64) + 2 * block(128) + 4 * block(256) + block(512));
-    expect(tf.memory().numTensors).toBeGreaterThan(0);
+  it('MobileFaceNet large (get_mbf_large: blocks 2,8,12,4, scale 4): exactly PyTorch’s count', () => {
+    const model = mobileFaceNet({ blocks: [2, 8, 12, 4], scale: 4 });
+    const { trainable } = countParameters(model);
+    model.dispose();
+    expect(trainable).toBe(PYTORCH_MBF_LARGE);
+  });
+
+  it('MobileFaceNet keeps every parameter trainable after save and load (only iResNet fixes its last γ)', async () => {
+    const model = mobileFaceNet({ width: 0.125, embeddingSize: 16 });
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await saveBackbone(model, tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    const loaded = await loadBackbone(tf.io.fromMemory(artifacts!));
+    expect(countParameters(loaded).trainable).toBe(countParameters(model).trainable);
+    model.dispose();
+    loaded.dispose();
   });
 });

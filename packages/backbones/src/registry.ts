@@ -17,6 +17,7 @@ export interface BackboneRegistry {
   iresnet34: BackboneOptions;
   iresnet50: BackboneOptions;
   iresnet100: BackboneOptions;
+  iresnet200: BackboneOptions;
   mobilefacenet: MobileFaceNetOptions;
   'tiny-cnn': TinyCnnOptions;
   mlp: MlpOptions;
@@ -29,6 +30,7 @@ const BUILT_INS: ReadonlyMap<string, BackboneFactory<never>> = new Map<string, B
   ['iresnet34', (o: BackboneOptions) => iresnet(34, o)],
   ['iresnet50', (o: BackboneOptions) => iresnet(50, o)],
   ['iresnet100', (o: BackboneOptions) => iresnet(100, o)],
+  ['iresnet200', (o: BackboneOptions) => iresnet(200, o)],
   ['mobilefacenet', (o: MobileFaceNetOptions) => mobileFaceNet(o)],
   ['tiny-cnn', (o: TinyCnnOptions) => tinyCnn(o)],
   ['mlp', (o: MlpOptions) => mlp(o)],

@@ -22,8 +22,8 @@ export { parseIdx, formatIdx, type IdxEntry } from './recordio/idx';
 export { memorySource, type ByteSource } from './recordio/byte-source';
 export { RecordIOReader, readRecordIOBytes, readPayloadAt, type IdentityRange } from './recordio/recordio-reader';
 
-export { unpickle } from './pickle/unpickle';
-export { PickleTuple, PickleSet, type PickleValue } from './pickle/pickle-value';
+export { unpickle, unpicklePrefix, type UnpickleOptions } from './pickle/unpickle';
+export { PickleGlobal, PickleObject, PickleTuple, PickleSet, type PickleValue } from './pickle/pickle-value';
 export { parseVerificationBin, type VerificationBin } from './pickle/verification-bin';
 
 export { parseLfwPairs, lfwImagePath, type LfwPairs, type LfwPair, type LfwImageRef } from './pairs/lfw-pairs';

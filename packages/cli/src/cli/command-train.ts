@@ -11,7 +11,7 @@ import { fileCheckpointStore } from '@arcface/trainer/node';
 
 import { checkFaceFolder } from '../demo/demo-data';
 import { OptionValueError } from './cli-errors';
-import { saveModelFolder } from './model-folder';
+import { loadModelFolder, saveModelFolder, type ModelMetadata } from './model-folder';
 import type { DemoProgress } from '../demo/run-demo';
 
 export interface TrainCommandOptions {
@@ -32,6 +32,8 @@ export interface TrainCommandOptions {
   readonly gradientCheckpoints?: string;
   /** `stop` (default): list every unreadable image and stop before training; `skip`: train on the rest. */
   readonly onBadImage?: string;
+  /** A model folder whose backbone (weights included) training starts from. */
+  readonly init?: string;
 }
 
 /** Where `--on-bad-image skip` writes the images it left out, inside `--out`. */
@@ -98,9 +100,27 @@ export async function trainCommand(options: TrainCommandOptions, progress: DemoP
   const marginOptions: MarginOptions = jsonObject('margin-options', options.marginOptions);
   // Build the margin first: an unknown name or a bad option fails before any data is read.
   const margin = createMargin(options.margin, marginOptions);
-  const backboneOptions = { inputShape: [size, size, 3] as [number, number, number], embeddingSize, seed, ...jsonObject('backbone-options', options.backboneOptions) };
-  const model: tfl.LayersModel = createBackbone(options.backbone, backboneOptions);
-  const opened = await openTrainingData(options.data, size);
+  let backbone: { name: string; options: { [key: string]: JsonValue | undefined } };
+  let model: tfl.LayersModel;
+  let inputShape: readonly [number, number, number];
+  let source: ModelMetadata['source'];
+  let embeddingWidth = embeddingSize;
+  if (options.init !== undefined) {
+    // Fine-tuning: the folder's backbone and weights; the trainer puts a new head on it for
+    // the identities of --data. Its input size and normalisation come with it.
+    const init = await loadModelFolder(options.init);
+    model = init.model;
+    backbone = init.metadata.backbone;
+    inputShape = init.metadata.inputShape;
+    embeddingWidth = init.metadata.embeddingSize;
+    source = init.metadata.source;
+  } else {
+    const backboneOptions = { inputShape: [size, size, 3] as [number, number, number], embeddingSize, seed, ...jsonObject('backbone-options', options.backboneOptions) };
+    model = createBackbone(options.backbone, backboneOptions);
+    backbone = { name: options.backbone, options: backboneOptions };
+    inputShape = [size, size, 3];
+  }
+  const opened = await openTrainingData(options.data, inputShape[0]);
   const { close } = opened;
   try {
     // Every image is checked before the first step: 'stop' lists all bad files at once (and a
@@ -152,13 +172,15 @@ export async function trainCommand(options: TrainCommandOptions, progress: DemoP
       await saveModelFolder(options.out, trainer.model, {
         format: 'arcface-model',
         version: 1,
-        backbone: { name: options.backbone, options: backboneOptions },
-        inputShape: [size, size, 3],
-        embeddingSize,
+        backbone,
+        inputShape,
+        embeddingSize: embeddingWidth,
         margin: { name: margin.name, options: { ...margin.options } },
         classes: dataset.numClasses,
         steps: result.step,
         data: options.data,
+        ...(source !== undefined ? { source } : {}),
+        ...(options.init !== undefined ? { initialisedFrom: options.init } : {}),
       });
       const last = result.history[result.history.length - 1];
       progress.log(`trained ${result.step} steps${last === undefined ? '' : `, last loss ${last.loss.toFixed(4)}`}; model written to ${options.out}`);

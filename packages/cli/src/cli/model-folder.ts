@@ -20,6 +20,21 @@ export interface ModelMetadata {
   readonly classes: number;
   readonly steps: number;
   readonly data: string;
+  /**
+   * Set by `arcface import` (and kept by `train --init`): the file the weights came from, its
+   * format, PyTorch's parameter count and the normalisation the model expects of RGB 0…255
+   * pixels. A normalisation other than (x − 127.5) / 127.5 also lives inside the model, as its
+   * `input_preprocessing` layer, so `embed`, `eval` and `train` apply it without reading this.
+   */
+  readonly source?: {
+    readonly file: string;
+    readonly format: 'onnx' | 'pth';
+    readonly parameters: number;
+    readonly preprocessing: { readonly mean: number; readonly std: number };
+    readonly opset?: number;
+  };
+  /** `train --init`: the model folder training started from. */
+  readonly initialisedFrom?: string;
 }
 
 export const METADATA_FILE = 'arcface-model.json';

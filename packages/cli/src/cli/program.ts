@@ -4,6 +4,8 @@ import { Command, CommanderError, Option } from 'commander';
 import type { DemoCommandOptions } from './command-demo';
 import type { EmbedCommandOptions } from './command-embed';
 import type { EvalCommandOptions } from './command-eval';
+import type { ExportCommandOptions } from './command-export';
+import type { ImportCommandOptions } from './command-import';
 import type { PlotMarginsOptions } from './command-plot';
 import type { TrainCommandOptions } from './command-train';
 import { applyConfigFile } from './config-file';
@@ -104,6 +106,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       .option('--seed <n>', 'seed', '1')
       .requiredOption('--out <dir>', 'run folder: checkpoints/ and the final model')
       .option('--resume', 'continue from the newest checkpoint in <out>/checkpoints', false)
+      .option('--init <model dir>', 'start from the weights of a model folder (arcface import or train); a new head for the identities in --data; --backbone, --image-size and --embedding-size come from the folder')
       .option('--gradient-checkpoints <auto|none|blocks|n>', 'gradient checkpoints: recompute activations in the backward pass to save memory (auto: on wasm for large batches)', 'auto')
       .addOption(
         new Option('--on-bad-image <policy>', 'unreadable images, found by a check of every image before training: stop (list them all and exit 1) or skip (train on the rest, list them in <out>/skipped-images.txt)')
@@ -149,6 +152,31 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     await setUpBackend(options.backend, options.verbose, log);
     const { embedCommand } = await import('./command-embed');
     await embedCommand(files, options, io.stdout);
+  });
+
+  withCommonOptions(
+    program
+      .command('import')
+      .description('an insightface model (.onnx, or an arcface_torch .pth state_dict) as a model folder for embed, eval, train --init and export')
+      .argument('<file>', 'the model file, e.g. w600k_r50.onnx or backbone.pth')
+      .requiredOption('--out <dir>', 'model folder to write')
+      .option('--backbone <name>', 'the architecture when the file does not say, or to check it: iresnet18 … iresnet200, r50, mobilefacenet (mbf), mbf_large'),
+  ).action(async (file: string, options: ImportCommandOptions) => {
+    await setUpBackend('wasm', false, log);
+    const { importCommand } = await import('./command-import');
+    await importCommand(file, options, io.stdout);
+  });
+
+  withCommonOptions(
+    program
+      .command('export')
+      .description('a model folder (iResNet or MobileFaceNet, trained or imported) as an ONNX file that onnxruntime runs with the same embeddings')
+      .requiredOption('--model <dir>', 'a folder written by arcface train or arcface import')
+      .requiredOption('--out <file.onnx>', 'the ONNX file to write'),
+  ).action(async (options: ExportCommandOptions) => {
+    await setUpBackend('wasm', false, log);
+    const { exportCommand } = await import('./command-export');
+    await exportCommand(options, io.stdout);
   });
 
   const plot = program.command('plot').description('charts without training');

@@ -9,6 +9,26 @@ export class PickleSet {
 }
 
 /**
+ * A global the caller allowed through {@link UnpickleOptions.globals}: `GLOBAL module name` pushes
+ * it and `REDUCE` calls {@link PickleGlobal.call} with the argument tuple's items. Only functions
+ * the caller wrote run; nothing from the stream is imported or evaluated.
+ */
+export class PickleGlobal {
+  constructor(
+    readonly name: string,
+    readonly call: (args: readonly PickleValue[]) => PickleValue,
+  ) {}
+}
+
+/** An object one of the caller's {@link PickleGlobal}s made (a tensor, a storage): opaque to the reader. */
+export class PickleObject {
+  constructor(
+    readonly type: string,
+    readonly value: unknown,
+  ) {}
+}
+
+/**
  * The data a data-only pickle can hold: None → null, bool, int (number, or bigint beyond 2^53),
  * float, str (JS string), bytes and Python 2 `str` (Uint8Array: undecoded, as
  * `pickle.load(f, encoding='bytes')`), list (array), tuple, dict (Map), set.
@@ -23,4 +43,6 @@ export type PickleValue =
   | PickleValue[]
   | PickleTuple
   | PickleSet
-  | Map<PickleValue, PickleValue>;
+  | Map<PickleValue, PickleValue>
+  | PickleGlobal
+  | PickleObject;

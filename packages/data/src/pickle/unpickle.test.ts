@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { goldenPath, readGolden } from '@arcface/testing';
 import { PickleFormatError, UnsafePickleError, VerificationBinError } from '../errors';
-import { PickleTuple } from './pickle-value';
+import { PickleGlobal, PickleTuple } from './pickle-value';
 import { unpickle } from './unpickle';
 import { parseVerificationBin } from './verification-bin';
 
@@ -119,5 +119,37 @@ describe('verification .bin golden files', () => {
     expect(() => parseVerificationBin(hex('80 02 5d 4b 01 61 5d 86 2e'))).toThrow(/image 0 is number/);
     // ([{1}], []): a set where an image should be is named as one, not as '[object Object]'.
     expect(() => parseVerificationBin(hex('80 04 5d 8f 28 4b 01 90 61 5d 86 2e'))).toThrow(/image 0 is set\(1\)/);
+  });
+});
+
+describe('unpickle with caller-allowed globals (PyTorch-style)', () => {
+  // pickle.dumps(collections.OrderedDict(a=1), protocol=2) with a persistent id and BUILD added by hand
+  const ordered = new PickleGlobal('collections OrderedDict', () => new Map());
+  const enc = (s: string) => Array.from(new TextEncoder().encode(s));
+
+  it('GLOBAL + REDUCE call only the listed function; other names stay refused', () => {
+    // PROTO 2, GLOBAL 'collections\nOrderedDict\n', EMPTY_TUPLE, REDUCE, STOP
+    const bytes = new Uint8Array([0x80, 2, 0x63, ...enc('collections\nOrderedDict\n'), 0x29, 0x52, 0x2e]);
+    expect(unpickle(bytes, { globals: { 'collections OrderedDict': ordered } })).toEqual(new Map());
+    expect(() => unpickle(bytes)).toThrow(UnsafePickleError);
+    const os = new Uint8Array([0x80, 2, 0x63, ...enc('os\nsystem\n'), 0x8c, 2, ...enc('ls'), 0x85, 0x52, 0x2e]);
+    expect(() => unpickle(os, { globals: { 'collections OrderedDict': ordered } })).toThrow(/'os system' is not an allowed global/);
+  });
+
+  it('REDUCE of a value that is not an allowed global is refused', () => {
+    // EMPTY_LIST, EMPTY_TUPLE, REDUCE
+    const bytes = new Uint8Array([0x80, 2, 0x5d, 0x29, 0x52, 0x2e]);
+    expect(() => unpickle(bytes, { globals: {} })).toThrow(UnsafePickleError);
+  });
+
+  it('BINPERSID and BUILD go to the caller’s handlers, and are refused without them', () => {
+    // SHORT_BINUNICODE 'k', BINPERSID, STOP
+    const pid = new Uint8Array([0x80, 2, 0x8c, 1, ...enc('k'), 0x51, 0x2e]);
+    expect(unpickle(pid, { persistentLoad: (p) => `storage ${String(p)}` })).toBe('storage k');
+    expect(() => unpickle(pid)).toThrow(UnsafePickleError);
+    // EMPTY_DICT, EMPTY_DICT, BUILD
+    const build = new Uint8Array([0x80, 2, 0x7d, 0x7d, 0x62, 0x2e]);
+    expect(unpickle(build, { build: (target) => target })).toEqual(new Map());
+    expect(() => unpickle(build)).toThrow(UnsafePickleError);
   });
 });

@@ -1,5 +1,5 @@
 import { PickleFormatError, UnsafePickleError } from '../errors';
-import { PickleSet, PickleTuple, type PickleValue } from './pickle-value';
+import { PickleGlobal, PickleSet, PickleTuple, type PickleValue } from './pickle-value';
 
 /** Opcodes that import a name or call something. Refused on sight, before any argument is read. */
 const CODE_OPCODES: Record<number, string> = {
@@ -22,6 +22,25 @@ const MARK = Symbol('mark');
 type Slot = PickleValue | typeof MARK;
 
 /**
+ * What a caller may let a pickle use beyond plain data. Everything not listed stays refused.
+ */
+export interface UnpickleOptions {
+  /**
+   * Globals the stream may name (`'collections OrderedDict'`, `'torch._utils _rebuild_tensor_v2'`):
+   * `GLOBAL`/`STACK_GLOBAL` of a listed name pushes the {@link PickleGlobal}, of any other name
+   * throws {@link UnsafePickleError}; `REDUCE` calls only a listed global.
+   */
+  readonly globals?: Readonly<Record<string, PickleGlobal>>;
+  /** Resolves a persistent id (`BINPERSID`, as PyTorch uses for tensor storages). Without it, refused. */
+  readonly persistentLoad?: (pid: PickleValue) => PickleValue;
+  /**
+   * `BUILD` (an object's `__setstate__`): given the object and the state, returns the object to
+   * keep. Without it, refused. PyTorch's `OrderedDict` state dicts carry `_metadata` this way.
+   */
+  readonly build?: (target: PickleValue, state: PickleValue) => PickleValue;
+}
+
+/**
  * Reads a pickle (protocols 0–5, binary opcodes) that holds only data: None, bools, ints,
  * floats, strings, bytes, lists, tuples, dicts, sets; the memo (`PUT`/`GET`, `MEMOIZE`) and
  * `FRAME`s. Python 2 `str` come back as bytes, as with `pickle.load(f, encoding='bytes')`.
@@ -31,10 +50,21 @@ type Slot = PickleValue | typeof MARK;
  * `PERSID`) throws {@link UnsafePickleError}. Malformed or truncated input throws
  * {@link PickleFormatError}. Work is linear in the input size.
  *
+ * With `options`, a caller lets through exactly the globals, persistent ids and `BUILD`s it
+ * handles itself (see {@link UnpickleOptions}); every other code opcode is still refused.
+ *
  * @example
  * unpickle(new Uint8Array([0x80, 0x02, 0x88, 0x2e])); // true
  */
-export function unpickle(bytes: Uint8Array): PickleValue {
+export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): PickleValue {
+  return unpicklePrefix(bytes, options).value;
+}
+
+/**
+ * Reads the pickle at the start of `bytes` like {@link unpickle} and says where its `STOP` ended:
+ * for streams of several pickles one after another (PyTorch's legacy `.pth` files).
+ */
+export function unpicklePrefix(bytes: Uint8Array, options: UnpickleOptions = {}): { value: PickleValue; length: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const stack: Slot[] = [];
   const marks: number[] = [];
@@ -127,13 +157,60 @@ export function unpickle(bytes: Uint8Array): PickleValue {
     return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
   };
 
+  const readLine = (): string => {
+    const end = bytes.indexOf(0x0a, pos);
+    if (end < 0) return fail('truncated pickle: unterminated GLOBAL name');
+    const line = utf8(bytes.subarray(pos, end));
+    pos = end + 1;
+    return line;
+  };
+  const lookupGlobal = (qualified: string, op: string, at: number): PickleGlobal => {
+    const found = options.globals !== undefined && Object.hasOwn(options.globals, qualified) ? options.globals[qualified] : undefined;
+    if (found === undefined) throw new UnsafePickleError(op, at, `'${qualified}' is not an allowed global`);
+    return found;
+  };
+
   for (;;) {
     if (pos >= bytes.length) fail('truncated pickle: no STOP opcode');
     const at = pos;
     const op = bytes[pos++] as number;
     const code = CODE_OPCODES[op];
-    if (code !== undefined) throw new UnsafePickleError(code, at);
+    if (code !== undefined && !allowed(op, options)) throw new UnsafePickleError(code, at);
     switch (op) {
+      case 0x63: {
+        // GLOBAL: "module\nname\n".
+        const module = readLine();
+        const name = readLine();
+        stack.push(lookupGlobal(`${module} ${name}`, 'GLOBAL', at));
+        break;
+      }
+      case 0x93: {
+        // STACK_GLOBAL
+        const name = pop();
+        const module = pop();
+        if (typeof module !== 'string' || typeof name !== 'string') fail('STACK_GLOBAL needs two strings');
+        stack.push(lookupGlobal(`${String(module)} ${String(name)}`, 'STACK_GLOBAL', at));
+        break;
+      }
+      case 0x52: {
+        // REDUCE: only a caller-listed global is ever called.
+        const args = pop();
+        const callable = pop();
+        if (!(callable instanceof PickleGlobal)) throw new UnsafePickleError('REDUCE', at, 'the callable is not an allowed global');
+        if (!(args instanceof PickleTuple)) fail('REDUCE needs an argument tuple');
+        stack.push(callable.call((args as PickleTuple).items));
+        break;
+      }
+      case 0x62: {
+        // BUILD
+        const state = pop();
+        const target = pop();
+        stack.push((options.build as NonNullable<UnpickleOptions['build']>)(target, state));
+        break;
+      }
+      case 0x51: // BINPERSID
+        stack.push((options.persistentLoad as NonNullable<UnpickleOptions['persistentLoad']>)(pop()));
+        break;
       case 0x80: {
         // PROTO
         const proto = u8();
@@ -147,7 +224,7 @@ export function unpickle(bytes: Uint8Array): PickleValue {
         // STOP
         if (marks.length > 0) fail('unbalanced MARK: MARK still open at STOP');
         if (stack.length !== 1) fail(`STOP with ${stack.length} values on the stack (expected 1)`);
-        return stack[0] as PickleValue;
+        return { value: stack[0] as PickleValue, length: pos };
       }
       case 0x28: // MARK
         marks.push(stack.length);
@@ -343,5 +420,21 @@ export function unpickle(bytes: Uint8Array): PickleValue {
             ' (text protocol 0 and out-of-band buffers are not read)',
         );
     }
+  }
+}
+
+/** Whether the caller's options let a code opcode through to its handler. */
+function allowed(op: number, options: UnpickleOptions): boolean {
+  switch (op) {
+    case 0x63: // GLOBAL
+    case 0x93: // STACK_GLOBAL
+    case 0x52: // REDUCE
+      return options.globals !== undefined;
+    case 0x62: // BUILD
+      return options.build !== undefined;
+    case 0x51: // BINPERSID
+      return options.persistentLoad !== undefined;
+    default:
+      return false;
   }
 }
