@@ -140,3 +140,16 @@ export class MissingFileError extends ArcfaceError {
     this.paths = paths;
   }
 }
+
+/**
+ * sharp, which decodes JPEG, PNG, GIF and WebP in Node, is not installed. It is an optional peer
+ * of `@arcface/data`, so that projects that never decode image files (synthetic faces, RecordIO
+ * of raw tensors, the browser) do not install its native binaries.
+ */
+export class MissingSharpError extends ArcfaceError {
+  constructor(cause?: unknown) {
+    super('ERR_SHARP_MISSING', "decoding JPEG, PNG, GIF or WebP files needs the 'sharp' package: npm install sharp@0.35.5 (PGM files decode without it)", {
+      cause,
+    });
+  }
+}

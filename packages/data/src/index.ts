@@ -6,6 +6,7 @@ export {
   UnsafePickleError,
   VerificationBinError,
   ImageDecodeError,
+  MissingSharpError,
   PairsFormatError,
   MissingFileError,
   BadImagesError,

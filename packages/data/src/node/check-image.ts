@@ -1,7 +1,7 @@
-import sharp from 'sharp';
 import { ImageDecodeError } from '../errors';
 import type { ImageFormat } from '../image/sniff-format';
 import { BAD_IMAGE_HINT, checkedFormat, decodePgmFrom, decodeImage, firstLine } from './decode-image';
+import { loadSharp } from './load-sharp';
 
 /** How far from the end an end marker may sit: some writers append a short trailer after it. */
 const TRAILER_SLACK = 4096;
@@ -33,6 +33,7 @@ export async function checkImageBytes(
   let width: number | undefined;
   let height: number | undefined;
   try {
+    const sharp = await loadSharp();
     ({ width, height } = await sharp(bytes, { failOn: 'error', animated: false }).metadata());
   } catch (error) {
     throw new ImageDecodeError(`cannot read the ${format} header: ${firstLine(error)}; ${BAD_IMAGE_HINT}`, { cause: error, ...named });

@@ -1,10 +1,11 @@
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
 import { InvalidArgumentError, type Point } from '@arcface/core';
 import { alignRgbImage } from '../image/align';
 import { ImageDecodeError } from '../errors';
 import { decodePgm } from '../image/pgm';
 import type { FitMode } from '../image/resize';
 import { greyToRgb, type RgbImage } from '../image/rgb-image';
+import { loadSharp } from './load-sharp';
 import { type ImageFormat, sniffImageFormat } from '../image/sniff-format';
 
 export interface DecodeOptions {
@@ -51,9 +52,11 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
   if (format === 'pgm') {
     const grey = decodePgmFrom(bytes, source);
     if (!target || (grey.height === target[0] && grey.width === target[1])) return grey;
+    const sharp = await loadSharp();
     pipeline = sharp(grey.data, { raw: { width: grey.width, height: grey.height, channels: 3 } });
   } else {
     // failOn 'error': truncated or corrupt data fails instead of decoding to grey garbage.
+    const sharp = await loadSharp();
     pipeline = sharp(bytes, { failOn: 'error', animated: false });
   }
   if (target) pipeline = pipeline.resize(target[1], target[0], { fit: options.fit === 'fill' ? 'fill' : 'cover' });
