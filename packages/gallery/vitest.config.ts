@@ -7,8 +7,10 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@arcface/source'] } },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Starts (or finds, through ARCFACE_PG_URL) the PostgreSQL server of the server tests.
+    globalSetup: ['test/global-setup.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
     pool: 'forks',
   },
 });

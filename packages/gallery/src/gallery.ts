@@ -232,25 +232,40 @@ export async function createGallery(client: SqlClient, options: GalleryOptions):
         return client.transaction(async (tx) => {
           await tx.query('SET LOCAL enable_indexscan = off');
           const rows = await tx.query<Match>(
-            `SELECT identity, max(-(embedding <#> ${vector})) AS score FROM ${faces} GROUP BY identity ORDER BY score DESC, identity LIMIT $2`,
+            `SELECT identity, max(-(embedding <#> ${vector})) AS score FROM ${faces} GROUP BY identity ORDER BY score DESC, identity COLLATE "C" LIMIT $2`,
             [literal, k],
           );
           return rows.map((r) => ({ identity: r.identity, score: Number(r.score) }));
         });
       }
-      const efSearch = Math.max(k, checkPositiveInteger(identifyOptions.efSearch ?? efSearchDefault, 'efSearch', 'gallery.identify'));
-      const search = schema.searchExpression(index.precision);
-      // The index returns up to ef_search nearest rows; several may share an identity, so the
-      // rows are grouped afterwards and rescored at full precision (a halfvec index ranks only).
+      const efSearch = Math.min(1000, Math.max(k, checkPositiveInteger(identifyOptions.efSearch ?? efSearchDefault, 'efSearch', 'gallery.identify')));
+      const half = index.precision === 'half';
+      // The index ranks by the indexed expression; each candidate is rescored at full precision
+      // (a halfvec index only ranks). The halfvec copy of the probe is its own parameter: one
+      // parameter cast two ways would be typed once, and the float32 score would be rounded.
+      const order = half ? `(embedding::halfvec(${model.dimension})) <#> $3::halfvec(${model.dimension})` : `embedding <#> ${vector}`;
+      const sql = `SELECT identity, -(embedding <#> ${vector}) AS score FROM ${faces} ORDER BY ${order} LIMIT $2`;
       return client.transaction(async (tx) => {
         await tx.query(`SET LOCAL hnsw.ef_search = ${efSearch}`);
-        const rows = await tx.query<Match>(
-          `SELECT identity, max(-(embedding <#> ${vector})) AS score FROM (
-             SELECT identity, embedding FROM ${faces} ORDER BY ${search.column} <#> ${search.param} LIMIT $2
-           ) AS candidates GROUP BY identity ORDER BY score DESC, identity LIMIT $3`,
-          [literal, efSearch, k],
-        );
-        return rows.map((r) => ({ identity: r.identity, score: Number(r.score) }));
+        // Several rows may share an identity, so k identities can need more than ef_search rows:
+        // an iterative scan (pgvector ≥ 0.8) keeps walking the graph in order when asked for more.
+        await tx.query('SET LOCAL hnsw.iterative_scan = strict_order');
+        // On a small table the planner would rather scan it; the index path must be the index.
+        await tx.query('SET LOCAL enable_seqscan = off');
+        for (let limit = efSearch; ; limit *= 4) {
+          const rows = await tx.query<Match>(sql, half ? [literal, limit, literal] : [literal, limit]);
+          const best = new Map<string, number>();
+          for (const r of rows) {
+            const score = Number(r.score);
+            if (!(best.get(r.identity)! >= score)) best.set(r.identity, score);
+          }
+          if (best.size >= k || rows.length < limit) {
+            return [...best.entries()]
+              .map(([identity, score]) => ({ identity, score }))
+              .sort((a, b) => b.score - a.score || (a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0))
+              .slice(0, k);
+          }
+        }
       });
     },
 
