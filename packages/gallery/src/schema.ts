@@ -37,10 +37,11 @@ export class GallerySchema {
       // 2,000 is pgvector's HNSW limit for `vector` (4,000 for `halfvec`); face embeddings are 128–512.
       throw new InvalidArgumentError(`openGallery: model.dimension must be an integer in [1, 2000], got ${dimension}`);
     }
-    this.faces = table;
-    this.meta = `${table}_meta`;
-    this.index = `${table}_hnsw`;
-    this.identityIndex = `${table}_identity`;
+    // Quoted, so a name that is also an SQL keyword ('user', 'cross') still works.
+    this.faces = `"${table}"`;
+    this.meta = `"${table}_meta"`;
+    this.index = `"${table}_hnsw"`;
+    this.identityIndex = `"${table}_identity"`;
   }
 
   /** The vector type a query is cast to: it must be the indexed expression's type to use the index. */
