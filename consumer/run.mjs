@@ -145,7 +145,7 @@ function main() {
   const lean = newProject(root, 'margins-only');
   // npm cannot fetch unpublished @arcface/* versions, so every @arcface tarball margins needs is
   // given too; it must still not install the others.
-  const leanSpecs = marginsClosure(packages).map((name) => tarballs.get(name));
+  const leanSpecs = closure(packages, '@arcface/margins').map((name) => tarballs.get(name));
   npmInstall(lean, leanSpecs);
   check('@arcface/margins alone pulls no trainer, data, backbones, backend, sharp or tfjs backend', () => {
     const forbidden = [
@@ -175,6 +175,21 @@ function main() {
     node(lean, ['margins-only.mjs']).trim(),
   );
 
+  // --- A project that wants only the training loop: no application dependencies. ------------
+  step('install @arcface/trainer alone');
+  const trainerOnly = newProject(root, 'trainer-only');
+  npmInstall(trainerOnly, [
+    ...closure(packages, '@arcface/trainer').map((name) => tarballs.get(name)),
+    `@tensorflow/tfjs-core@${TFJS}`,
+    `@tensorflow/tfjs-layers@${TFJS}`,
+  ]);
+  check('@arcface/trainer pulls none of the CLI\'s dependencies (sharp, vega, vega-lite, commander, cli-progress)', () => {
+    const forbidden = ['@arcface/cli', 'sharp', 'vega', 'vega-lite', 'commander', 'cli-progress'];
+    const present = forbidden.filter((name) => findInstalled(trainerOnly, name).length > 0);
+    if (present.length > 0) throw new Error(`installed: ${present.join(', ')}`);
+    return `${readdirSync(join(trainerOnly, 'node_modules')).filter((e) => !e.startsWith('.')).length} entries in node_modules`;
+  });
+
   // --- A project that installs every library package. -------------------------------------
   step('install every library package');
   const full = newProject(root, 'all-packages');
@@ -188,6 +203,11 @@ function main() {
   ]);
 
   check('@tensorflow/tfjs-core is a single copy (peer dependency honoured)', () => singleTfjsCore(full));
+  check('npx arcface --help runs the installed CLI', () => {
+    const out = capture('npx', ['--no-install', 'arcface', '--help'], { cwd: full, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+    for (const command of ['train', 'eval', 'embed', 'demo']) if (!out.includes(command)) throw new Error(`no '${command}' in the help:\n${out}`);
+    return out.split('\n')[0];
+  });
 
   for (const pkg of packages) {
     check(`ESM import ${pkg.name}`, () => {
@@ -196,6 +216,8 @@ function main() {
       if (names.length === 0) throw new Error('no exports');
       return `${names.length} exports`;
     });
+    // The CLI is an ES-module application; the libraries ship CommonJS too.
+    if (!hasRequireEntry(pkg)) continue;
     check(`CJS require ${pkg.name}`, () => {
       const esm = node(full, ['--input-type=module', '-e', `const m = await import('${pkg.name}'); console.log(Object.keys(m).filter((k) => k !== 'default').sort().join(','));`]).trim();
       const cjs = node(full, ['-e', `const m = require('${pkg.name}'); console.log(Object.keys(m).filter((k) => k !== 'default').sort().join(','));`]).trim();
@@ -210,7 +232,7 @@ function main() {
   cpSync(join(HERE, 'fixtures'), join(full, 'src'), { recursive: true });
   rmSync(join(full, 'src', 'margins-only.mjs'));
   writeFileSync(join(full, 'src', 'all-packages.ts'), allPackagesSource(packages));
-  writeFileSync(join(full, 'src', 'all-packages-cjs.cts'), allPackagesCjsSource(packages));
+  writeFileSync(join(full, 'src', 'all-packages-cjs.cts'), allPackagesCjsSource(packages.filter(hasRequireEntry)));
   const examples = writeReadmeExamples(full, packages);
   const tsconfig = (resolution, module, include, outDir) =>
     JSON.stringify(
@@ -270,8 +292,8 @@ function main() {
   }
 }
 
-/** @arcface/margins and the @arcface packages it depends on, transitively. */
-function marginsClosure(packages) {
+/** `root` and the @arcface packages it depends on, transitively. */
+function closure(packages, root) {
   const byName = new Map(packages.map((p) => [p.name, p]));
   const out = new Set();
   const visit = (name) => {
@@ -279,8 +301,13 @@ function marginsClosure(packages) {
     out.add(name);
     for (const dep of Object.keys(byName.get(name).manifest.dependencies ?? {})) visit(dep);
   };
-  visit('@arcface/margins');
+  visit(root);
   return [...out];
+}
+
+/** Whether the package has a CommonJS entry (`require` condition) besides its ES module. */
+function hasRequireEntry(pkg) {
+  return pkg.manifest.exports?.['.']?.require !== undefined;
 }
 
 function singleTfjsCore(project) {

@@ -1,6 +1,6 @@
 import type { MarginOptions } from '@arcface/margins';
 import type { CustomMarginSpec } from '../custom/custom-margin';
-import type { ToyGeometry } from './toy-metrics';
+import type { ToyGeometry } from '@arcface/trainer/toy';
 
 /** Backends the page can ask for; `auto` lets the chooser decide. */
 export type BackendRequest = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';

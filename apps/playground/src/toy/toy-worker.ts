@@ -7,9 +7,7 @@ import { createMargin, registerMargin } from '@arcface/margins';
 import { createRng } from '@arcface/data';
 import { selectPageBackend } from '../backend/select-page-backend';
 import { customMarginFactory } from '../custom/custom-margin';
-import { createToyFaces, type ToyFaces } from './toy-faces';
-import { measureToyGeometry } from './toy-metrics';
-import { ToyModel } from './toy-model';
+import { createToyFaces, measureToyGeometry, ToyNet, type ToyFaces } from '@arcface/trainer/toy';
 import type { ToyCommand, ToyEvent, ToySideSnapshot } from './toy-protocol';
 
 const IDENTITIES = 8;
@@ -33,7 +31,9 @@ let faces: ToyFaces | undefined;
 let inputs: tf.Tensor2D | undefined;
 let evalInputs: tf.Tensor2D | undefined;
 let evalLabels: Int32Array | undefined;
-let models: [ToyModel, ToyModel] | undefined;
+let models: [ToyNet, ToyNet] | undefined;
+/** Adam's learning rate: slower than the report's toy, so the page can show the clusters forming. */
+const LEARNING_RATE = 0.01;
 let pending: [number[], number[]] = [[], []];
 let step = 0;
 let running = false;
@@ -96,7 +96,7 @@ function configure(command: Extract<ToyCommand, { type: 'configure' }>): void {
   models?.forEach((model) => model.dispose());
   dimension = command.dimension;
   const shape = { inputSize: faces.inputSize, hidden: HIDDEN, dimension, classes: IDENTITIES };
-  models = command.sides.map((side) => new ToyModel(shape, createMargin(side.margin, side.options), command.seed)) as [ToyModel, ToyModel];
+  models = command.sides.map((side) => new ToyNet(shape, { kind: 'margin', margin: createMargin(side.margin, side.options) }, command.seed, LEARNING_RATE)) as [ToyNet, ToyNet];
   const rng = createRng(command.seed);
   pickBatch = () => rng.next();
   step = 0;
@@ -157,11 +157,11 @@ async function snapshot(stepsPerSecond = 0): Promise<void> {
       const centerValues = (await centers.data()) as Float32Array;
       tf.dispose([features, centers]);
       return {
-        margin: model.margin.name,
+        margin: model.head.kind === 'margin' ? model.head.margin.name : 'softmax',
         losses: pending[i as 0 | 1],
         points,
         centers: centerValues,
-        geometry: measureToyGeometry(points, evalLabels as Int32Array, dimension, IDENTITIES),
+        geometry: measureToyGeometry(points, evalLabels as Int32Array, dimension),
       };
     }),
   );

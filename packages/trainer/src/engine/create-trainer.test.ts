@@ -8,11 +8,11 @@ import { createSyntheticFaces, makeVerificationPairs, type FaceDataset } from '@
 import { UnknownMarginError, createMargin, type MarginFn } from '@arcface/margins';
 import { describeEachBackend, registerGradients, useBackend } from '@arcface/testing';
 import { BatchTooLargeError, EmbeddingSizeMismatchError, NonFiniteLossError, UnknownOptimizerError } from '../errors';
-import { fileCheckpointStore } from '../checkpoint/checkpoint-store';
+import { fileCheckpointStore } from '../node/file-checkpoint-store';
 import { fullClassifier } from '../heads/full-classifier';
 import { partialFc } from '../heads/partial-fc';
 import { createTrainer } from './create-trainer';
-import { jsonLinesWriter } from './json-lines';
+import { jsonLinesWriter } from '../node/json-lines';
 import { smallRunConfig } from './test-fixtures/small-run';
 import type { TrainerEvent } from './trainer-events';
 
@@ -96,7 +96,7 @@ describeEachBackend('createTrainer', (backend) => {
   it('the NaN guard stops with a typed error naming the last good checkpoint, which stays readable', async () => {
     const dir = join(root, `nan-${backend}`);
     const trainer = createTrainer(
-      smallRunConfig({ steps: 10, schedule: { type: 'constant', lr: 1e30 }, clipGradientNorm: null, checkpoint: { store: dir, every: 1 } }),
+      smallRunConfig({ steps: 10, schedule: { type: 'constant', lr: 1e30 }, clipGradientNorm: null, checkpoint: { store: fileCheckpointStore(dir), every: 1 } }),
     );
     let error: unknown;
     try {
@@ -109,7 +109,7 @@ describeEachBackend('createTrainer', (backend) => {
     const last = (error as NonFiniteLossError).lastCheckpoint;
     expect(last).toBeDefined();
     expect((error as Error).message).toContain(last!);
-    const latest = fileCheckpointStore(dir).latest();
+    const latest = await fileCheckpointStore(dir).latest();
     expect(latest?.path).toBe(last);
     expect(latest!.contents.arrays.every((a) => a.data.every(Number.isFinite))).toBe(true);
     trainer.dispose();

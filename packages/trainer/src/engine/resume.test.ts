@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { REPO_ROOT, describeEachBackend, registerGradients } from '@arcface/testing';
-import { fileCheckpointStore, readCheckpointFile } from '../checkpoint/checkpoint-store';
+import { fileCheckpointStore, readCheckpointFile } from '../node/file-checkpoint-store';
 import { createTrainer } from './create-trainer';
 import { maxDifference, smallRunConfig, snapshot } from './test-fixtures/small-run';
 
@@ -55,7 +55,7 @@ describeEachBackend('training is deterministic and resumes exactly', (backend) =
       await new Promise((resolve) => proc.once('close', resolve));
       expect(proc.signalCode).toBe('SIGKILL');
 
-      const resumed = createTrainer(smallRunConfig({ accumulationSteps: variant.accumulation, head, checkpoint: { store: dir, every: 1 } }));
+      const resumed = createTrainer(smallRunConfig({ accumulationSteps: variant.accumulation, head, checkpoint: { store: fileCheckpointStore(dir), every: 1 } }));
       const result = await resumed.train();
       const resumedFrom = resumed.history[0]?.step;
       expect(resumedFrom).toBeGreaterThanOrEqual(4);
@@ -104,12 +104,12 @@ it('killing the process during checkpoint writes never leaves an unreadable chec
     const names = existsSync(dir) ? readdirSync(dir) : [];
     for (const name of names.filter((n) => n.endsWith('.arcface'))) {
       try {
-        readCheckpointFile(join(dir, name));
+        await readCheckpointFile(join(dir, name));
       } catch {
         corrupted++;
       }
     }
-    const latest = fileCheckpointStore(dir).latest();
+    const latest = await fileCheckpointStore(dir).latest();
     if (latest !== undefined) {
       expect((latest.contents.arrays[0]?.data[0] as number)).toBe(latest.step);
       step = latest.step + 1;

@@ -3,7 +3,7 @@ import type { BackboneOptions } from '@arcface/backbones';
 import type { AugmentOptions, FaceDataset } from '@arcface/data';
 import type { MarginFn, MarginOptions } from '@arcface/margins';
 import type { VerificationSet } from '../evaluation/verification-set';
-import type { CheckpointStore } from '../checkpoint/checkpoint-store';
+import type { CheckpointStore } from '../checkpoint/checkpoint-store-interface';
 import type { ClassificationHead, HeadConfig } from '../heads/head';
 import type { Optimizer } from '../optim/optimizer';
 import type { OptimizerConfig } from '../optim/create-optimizer';
@@ -50,13 +50,15 @@ export interface TrainerConfig {
   readonly seed: number;
   /** The width D the head's centres must have; checked against the backbone's output [the backbone's]. */
   readonly embeddingSize?: number;
-  /** Checkpoints: a folder or store, how often, and whether to resume from the newest. */
+  /**
+   * Checkpoints: where (a store: `fileCheckpointStore(folder, { keep })` from
+   * `@arcface/trainer/node`, `memoryCheckpointStore()`, or your own), how often, and whether to
+   * resume from the newest.
+   */
   readonly checkpoint?: {
-    readonly store: CheckpointStore | string;
+    readonly store: CheckpointStore;
     /** Write one every `every` steps (and at the end) [100]. */
     readonly every?: number;
-    /** How many to keep [3]. */
-    readonly keep?: number;
     /** Start from the newest readable checkpoint when there is one [true]. */
     readonly resume?: boolean;
   };

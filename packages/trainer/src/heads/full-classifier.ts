@@ -45,8 +45,9 @@ export function fullClassifier(options: { numClasses: number; embeddingSize: num
     centers() {
       return tf.clone(centers) as tf.Tensor2D;
     },
-    getState(): HeadState {
-      return { centers: centers.dataSync() as Float32Array, slots: slots.map((s) => s.dataSync() as Float32Array) };
+    async getState(): Promise<HeadState> {
+      const [own, ...rest] = await Promise.all([centers, ...slots].map(async (v) => (await v.data()) as Float32Array));
+      return { centers: own as Float32Array, slots: rest };
     },
     setState(state) {
       tf.tidy(() => centers.assign(tf.tensor2d(state.centers, [numClasses, embeddingSize])));

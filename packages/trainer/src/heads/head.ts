@@ -39,7 +39,8 @@ export interface ClassificationHead {
   prepare(labels: Int32Array, step: number): HeadStep;
   /** All centres as a new tensor `[C, D]` (evaluation, Table 3 statistics); caller disposes. */
   centers(): tf.Tensor2D;
-  getState(): HeadState;
+  /** Reads the state back to the host (asynchronously: `dataSync` fails on WebGPU in Node). */
+  getState(): Promise<HeadState>;
   setState(state: HeadState): void;
   dispose(): void;
 }

@@ -70,7 +70,7 @@ export function partialFc(options: { numClasses: number; embeddingSize: number; 
     centers() {
       return tf.tensor2d(weights, [numClasses, d]);
     },
-    getState(): HeadState {
+    async getState(): Promise<HeadState> {
       return { centers: weights.slice(), slots: slots.map((s) => s.slice()) };
     },
     setState(state) {

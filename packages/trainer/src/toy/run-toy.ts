@@ -3,11 +3,10 @@ import { InvalidArgumentError } from '@arcface/core';
 import { centreInputs, createRng } from '@arcface/data';
 import { createMargin, type MarginFn } from '@arcface/margins';
 
-import type { ImageSet } from '../demo/demo-data';
-import type { ToyPanelReport, ToyReport } from '../report/demo-report';
-import { measureCircleGeometry } from './geodesic-gap';
+import { measureToyGeometry } from './geodesic-gap';
 import { createToyFaces } from './toy-faces';
 import { ToyNet, type ToyHead } from './toy-net';
+import type { ToyImages, ToyPanelReport, ToyReport } from './toy-report';
 
 /**
  * Settings with which ArcFace (m = 0.5, s = 16) opens the paper's gap between 8 identities.
@@ -52,7 +51,7 @@ export interface ToyOptions {
    * centred on their mean here). Images with a new backdrop in each one hide the faces from
    * a network this small: the toy's own faces are what shows the paper's finding.
    */
-  readonly data?: ImageSet;
+  readonly data?: ToyImages;
   readonly onStep?: (panel: number, step: number, loss: number) => void;
 }
 
@@ -76,7 +75,7 @@ export async function runToyExperiment(options: ToyOptions): Promise<ToyReport> 
   const hidden = options.hidden ?? TOY_DEFAULTS.hidden;
   if (!Number.isInteger(steps) || steps < 0) throw new InvalidArgumentError(`runToyExperiment: steps must be a non-negative integer, got ${steps}`);
   if (!(learningRate > 0)) throw new InvalidArgumentError(`runToyExperiment: learningRate must be positive, got ${learningRate}`);
-  const { inputs, labels, classes, inputSize } = toyInputs(options);
+  const { inputs, labels, classes, inputSize } = await toyInputs(options);
   const count = labels.length;
   const batchSize = Math.min(options.batchSize ?? TOY_DEFAULTS.batchSize, count);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidArgumentError(`runToyExperiment: batchSize must be a positive integer, got ${batchSize}`);
@@ -119,7 +118,7 @@ export async function runToyExperiment(options: ToyOptions): Promise<ToyReport> 
 }
 
 /** The toy's inputs: its own plain-backdrop faces, or the given images flattened and centred. */
-function toyInputs(options: ToyOptions): { inputs: Float32Array; labels: Int32Array; classes: number; inputSize: number } {
+async function toyInputs(options: ToyOptions): Promise<{ inputs: Float32Array; labels: Int32Array; classes: number; inputSize: number }> {
   if (options.data === undefined) {
     const faces = createToyFaces({
       identities: options.identities ?? TOY_DEFAULTS.identities,
@@ -133,7 +132,7 @@ function toyInputs(options: ToyOptions): { inputs: Float32Array; labels: Int32Ar
   const { images, labels, classes } = options.data;
   const [count, height, width, channels] = images.shape;
   const inputSize = height * width * channels;
-  const inputs = images.dataSync().slice() as Float32Array;
+  const inputs = ((await images.data()) as Float32Array).slice();
   centreInputs(inputs, count, inputSize);
   return { inputs, labels, classes, inputSize };
 }
@@ -174,7 +173,7 @@ function panel(
 ): ToyPanelReport {
   const features = Array.from(labels, (l, i) => ({ x: e[2 * i] as number, y: e[2 * i + 1] as number, label: l }));
   const centers = Array.from({ length: classes }, (_, c) => ({ x: w[2 * c] as number, y: w[2 * c + 1] as number, label: c }));
-  const geometry = measureCircleGeometry(features.map((f) => [f.x, f.y] as [number, number]), labels);
+  const geometry = measureToyGeometry(e, labels, 2);
   // Nearest class by the head's own score: W·x + b for softmax, the cosine for the margin head.
   let correct = 0;
   for (const f of features) {

@@ -21,6 +21,10 @@ export interface ToyFaces {
   readonly inputs: Float32Array;
   /** Identity of each image: image i belongs to ⌊i / imagesPerIdentity⌋. */
   readonly labels: Int32Array;
+  /** The rendered images as RGB bytes, `count × inputSize` (what a page shows). */
+  readonly pixels: Uint8Array;
+  /** Side of the square images in pixels. */
+  readonly size: number;
   readonly identities: number;
   /** Values per image: size × size × 3. */
   readonly inputSize: number;
@@ -46,10 +50,12 @@ export function createToyFaces(options: ToyFacesOptions): ToyFaces {
   const inputSize = size * size * 3;
   const count = faces.length;
   const inputs = new Float32Array(count * inputSize);
+  const pixels = new Uint8Array(count * inputSize);
   for (let i = 0; i < count; i += 1) {
     const image = faces.image(i);
+    pixels.set(image, i * inputSize);
     for (let p = 0; p < inputSize; p += 1) inputs[i * inputSize + p] = (image[p] as number) / 127.5 - 1;
   }
   centreInputs(inputs, count, inputSize);
-  return { inputs, labels: faces.labels.slice(), identities, inputSize };
+  return { inputs, labels: faces.labels.slice(), pixels, size, identities, inputSize };
 }

@@ -6,6 +6,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
+import { fileCheckpointStore } from '../../node/file-checkpoint-store';
 import { createTrainer } from '../create-trainer';
 import { smallRunConfig } from './small-run';
 
@@ -16,7 +17,7 @@ const trainer = createTrainer(
   smallRunConfig({
     accumulationSteps: Number(accumulation),
     head: head === 'partial-fc' ? { type: 'partial-fc', sampleRate: 0.5 } : { type: 'full' },
-    checkpoint: { store: dir, every: 1, keep: 2 },
+    checkpoint: { store: fileCheckpointStore(dir, { keep: 2 }), every: 1 },
     onEvent: (event) => {
       if (event.type === 'checkpoint') process.stdout.write(`step ${event.step}\n`);
     },

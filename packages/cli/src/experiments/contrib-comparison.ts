@@ -2,13 +2,13 @@
 // each margin and with softmax-normalized, evaluated by 10-fold verification on held-out
 // identities. Reuses the trainer's demo runner; run from the repository root:
 //
-//   node --conditions=@arcface/source --import tsx packages/margins-contrib/experiments/toy-comparison.ts [--quick] [--steps N]
+//   node --conditions=@arcface/source --import tsx packages/cli/src/experiments/contrib-comparison.ts [--quick] [--steps N]
 //
 // It prints one line per margin and a JSON summary. Not part of the package or its tests.
-import { demoSettings } from '../../trainer/src/demo/demo-settings';
-import { runDemo } from '../../trainer/src/demo/run-demo';
-import { setUpBackend } from '../../trainer/src/cli/backend-setup';
-import { registerContribMargins } from '../src/index';
+import { demoSettings } from '../demo/demo-settings';
+import { runDemo } from '../demo/run-demo';
+import { setUpBackend } from '../cli/backend-setup';
+import { registerContribMargins } from '@arcface/margins-contrib';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -38,7 +38,7 @@ console.log(`backend ${backend} (${note}); ${settings.steps} steps per margin`);
 const report = await runDemo({
   settings,
   backend,
-  command: `toy-comparison ${args.join(' ')}`,
+  command: `contrib-comparison ${args.join(' ')}`,
   progress: { start() {}, update() {}, stop() {}, log: (line) => console.log(line) },
 });
 const rows = report.runs.map((m) => ({

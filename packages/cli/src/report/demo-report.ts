@@ -1,6 +1,7 @@
 import type { JsonValue } from '@arcface/margins';
 
 import type { ThetaSnapshot } from '../plots/theta-distribution';
+import type { ToyReport } from '@arcface/trainer/toy';
 
 /** A margin as saved: `createMargin(name, options)` rebuilds it. */
 export interface MarginSpec {
@@ -55,27 +56,6 @@ export interface MarginRunReport {
   readonly angles: AngleStatisticsDegrees;
   /** Intra and Inter on the held-out identities (no class centres exist for them). */
   readonly heldOutAngles: { readonly intra: number; readonly inter: number };
-}
-
-/** One side of the toy experiment. */
-export interface ToyPanelReport {
-  readonly label: string;
-  readonly margin: MarginSpec;
-  readonly features: ReadonlyArray<{ readonly x: number; readonly y: number; readonly label: number }>;
-  readonly centers: ReadonlyArray<{ readonly x: number; readonly y: number; readonly label: number }>;
-  /** Smallest geodesic gap between neighbouring classes on the circle, degrees (negative: overlap). */
-  readonly gapDegrees: number;
-  /** Mean angle of features to their class's feature direction, degrees. */
-  readonly intraDegrees: number;
-  /** Share of training samples whose nearest class centre is their own. */
-  readonly accuracy: number;
-}
-
-export interface ToyReport {
-  readonly identities: number;
-  readonly samplesPerIdentity: number;
-  readonly steps: number;
-  readonly panels: readonly ToyPanelReport[];
 }
 
 /** Everything a demo run measured; `report.json` holds exactly this. */

@@ -2,7 +2,7 @@
  * Trains the same small backbone with several margins and verifies each on identities it never
  * saw (10-fold, insightface's protocol). Produces the figures of docs/results.md:
  *
- *   node --conditions=@arcface/source --import tsx packages/trainer/src/experiments/compare-margins.ts \
+ *   node --conditions=@arcface/source --import tsx packages/cli/src/experiments/compare-margins.ts \
  *     --data synthetic|<image folder> [--steps 150] [--margins additive-angular,softmax-normalized] [--out results.json]
  *
  * Runs on the wasm backend with the conv gradient kernels of @arcface/backend (the cpu backend
@@ -14,7 +14,7 @@ import { writeFileSync } from 'node:fs';
 import { registerWasmTrainingKernels } from '@arcface/backend';
 import { createSyntheticFaces, makeVerificationPairs, splitByIdentity, subsetDataset, type FaceDataset, type RgbImage } from '@arcface/data';
 import { openImageFolder } from '@arcface/data/node';
-import { createTrainer } from '../engine/create-trainer';
+import { createTrainer } from '@arcface/trainer';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set((process.argv[i] as string).replace(/^--/, ''), process.argv[i + 1] ?? '');

@@ -1,4 +1,5 @@
-import type { DemoReport, MarginRunReport, ToyPanelReport } from './demo-report';
+import type { ToyPanelReport } from '@arcface/trainer/toy';
+import type { DemoReport, MarginRunReport } from './demo-report';
 
 /**
  * A small, self-consistent report for tests of the writers: curves follow simple closed forms

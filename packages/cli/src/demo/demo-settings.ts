@@ -1,4 +1,4 @@
-import { TOY_DEFAULTS } from '../toy/run-toy';
+import { TOY_DEFAULTS } from '@arcface/trainer/toy';
 import type { MarginOptions } from '@arcface/margins';
 
 /** A margin the demo trains, with the options it uses. */

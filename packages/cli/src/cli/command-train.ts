@@ -6,13 +6,13 @@ import { createBackbone } from '@arcface/backbones';
 import type { FaceDataset } from '@arcface/data';
 import { openImageFolder, openRecordIODataset } from '@arcface/data/node';
 import { createMargin, type JsonValue, type MarginOptions } from '@arcface/margins';
+import { createTrainer, type GradientCheckpoints } from '@arcface/trainer';
+import { fileCheckpointStore } from '@arcface/trainer/node';
 
 import { checkFaceFolder } from '../demo/demo-data';
-import { createTrainer } from '../engine/create-trainer';
 import { OptionValueError } from './cli-errors';
 import { saveModelFolder } from './model-folder';
 import type { DemoProgress } from '../demo/run-demo';
-import type { GradientCheckpoints } from '../engine/backbone-forward';
 
 export interface TrainCommandOptions {
   readonly data: string;
@@ -109,7 +109,7 @@ export async function trainCommand(options: TrainCommandOptions, progress: DemoP
       gradientCheckpoints: gradientCheckpointsOption(options.gradientCheckpoints ?? 'auto'),
       augment: { flip: 0.5 },
       schedule: { type: 'polynomial', lr, warmupSteps: Math.max(1, Math.round(steps / 10)), totalSteps: steps },
-      checkpoint: { store: checkpoints, every: Math.max(1, Math.round(steps / 5)), resume: options.resume === true },
+      checkpoint: { store: fileCheckpointStore(checkpoints, { keep: 3 }), every: Math.max(1, Math.round(steps / 5)), resume: options.resume === true },
       evaluation: { statisticsSamples: 0 },
       onEvent: (event) => {
         if (event.type === 'start') {

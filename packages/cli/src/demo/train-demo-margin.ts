@@ -3,7 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { createRng } from '@arcface/data';
 import type { MarginFn } from '@arcface/margins';
 
-import { createTrainer } from '../engine/create-trainer';
+import { createTrainer } from '@arcface/trainer';
 import type { ThetaSnapshot } from '../plots/theta-distribution';
 import type { ImageSet } from './demo-data';
 import { imageSetDataset } from './image-set-dataset';

@@ -5,7 +5,7 @@ import { makeVerificationPairs } from '@arcface/data';
 import { createMargin } from '@arcface/margins';
 
 import type { DemoReport, MarginRunReport } from '../report/demo-report';
-import { runToyExperiment } from '../toy/run-toy';
+import { runToyExperiment } from '@arcface/trainer/toy';
 import { folderDemoData, syntheticDemoData, type DemoData } from './demo-data';
 import type { DemoSettings } from './demo-settings';
 import { embedImages } from './embed-images';

@@ -1,17 +1,8 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { decodeCheckpoint, encodeCheckpoint, type CheckpointContents } from '../checkpoint/checkpoint-format';
+import type { CheckpointStore } from '../checkpoint/checkpoint-store-interface';
 import { CheckpointError } from '../errors';
-import { decodeCheckpoint, encodeCheckpoint, type CheckpointContents } from './checkpoint-format';
-
-/** Where checkpoints go. The trainer only needs these three operations. */
-export interface CheckpointStore {
-  /** Writes the checkpoint of `step`, atomically, and prunes old ones. Returns its location. */
-  save(step: number, contents: CheckpointContents): string;
-  /** The newest readable checkpoint, or undefined when there is none. */
-  latest(): { step: number; path: string; contents: CheckpointContents } | undefined;
-  /** Steps of the checkpoints present, ascending. */
-  list(): number[];
-}
 
 const NAME = /^checkpoint-(\d{9})\.arcface$/;
 const fileName = (step: number) => `checkpoint-${String(step).padStart(9, '0')}.arcface`;
@@ -28,10 +19,10 @@ const fileName = (step: number) => `checkpoint-${String(step).padStart(9, '0')}.
 export function fileCheckpointStore(dir: string, options: { keep?: number } = {}): CheckpointStore {
   const keep = options.keep ?? 3;
   if (!Number.isInteger(keep) || keep < 1) throw new CheckpointError(`keep must be a positive integer, got ${keep}`);
-  const list = (): number[] => {
+  const list = async (): Promise<number[]> => {
     let names: string[];
     try {
-      names = readdirSync(dir);
+      names = await readdir(dir);
     } catch {
       return [];
     }
@@ -43,33 +34,34 @@ export function fileCheckpointStore(dir: string, options: { keep?: number } = {}
   };
   return {
     list,
-    save(step, contents) {
-      mkdirSync(dir, { recursive: true });
+    async save(step, contents) {
+      await mkdir(dir, { recursive: true });
       const bytes = encodeCheckpoint(contents);
       const path = join(dir, fileName(step));
       const temp = `${path}.tmp-${process.pid}`;
-      const fd = openSync(temp, 'w');
+      const file = await open(temp, 'w');
       try {
-        let written = 0;
-        while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-        fsyncSync(fd);
+        await file.writeFile(bytes);
+        await file.sync();
       } finally {
-        closeSync(fd);
+        await file.close();
       }
-      renameSync(temp, path);
-      syncDir(dir);
-      const steps = list();
-      for (const old of steps.slice(0, Math.max(0, steps.length - keep))) rmSync(join(dir, fileName(old)), { force: true });
+      await rename(temp, path);
+      await syncDir(dir);
+      const steps = await list();
+      for (const old of steps.slice(0, Math.max(0, steps.length - keep))) await rm(join(dir, fileName(old)), { force: true });
       // Temporary files of killed writers (another pid) are garbage: remove them.
-      for (const name of readdirSync(dir)) if (name.includes('.arcface.tmp-') && !name.endsWith(`.tmp-${process.pid}`)) rmSync(join(dir, name), { force: true });
+      for (const name of await readdir(dir)) {
+        if (name.includes('.arcface.tmp-') && !name.endsWith(`.tmp-${process.pid}`)) await rm(join(dir, name), { force: true });
+      }
       return path;
     },
-    latest() {
-      const steps = list();
+    async latest() {
+      const steps = await list();
       for (let i = steps.length - 1; i >= 0; i--) {
         const path = join(dir, fileName(steps[i] as number));
         try {
-          return { step: steps[i] as number, path, contents: decodeCheckpoint(readFileSync(path), path) };
+          return { step: steps[i] as number, path, contents: decodeCheckpoint(await readFile(path), path) };
         } catch (error) {
           // A damaged newest file should never happen with atomic writes; fall back to the previous one.
           if (!(error instanceof CheckpointError)) throw error;
@@ -80,13 +72,13 @@ export function fileCheckpointStore(dir: string, options: { keep?: number } = {}
   };
 }
 
-function syncDir(dir: string): void {
+async function syncDir(dir: string): Promise<void> {
   try {
-    const fd = openSync(dir, 'r');
+    const handle = await open(dir, 'r');
     try {
-      fsyncSync(fd);
+      await handle.sync();
     } finally {
-      closeSync(fd);
+      await handle.close();
     }
   } catch {
     // Not every file system allows fsync on a folder; the rename is still atomic.
@@ -94,10 +86,10 @@ function syncDir(dir: string): void {
 }
 
 /** Reads and verifies one checkpoint file. */
-export function readCheckpointFile(path: string): CheckpointContents {
+export async function readCheckpointFile(path: string): Promise<CheckpointContents> {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = await readFile(path);
   } catch (error) {
     throw new CheckpointError(`could not read checkpoint '${path}': ${(error as Error).message}`, { cause: error });
   }

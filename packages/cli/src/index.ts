@@ -1,0 +1,34 @@
+// `@arcface/cli` as functions: the command line, the demo and its report, the charts. The
+// `arcface` bin is `dist/bin.js`; library users want `@arcface/trainer` instead.
+export { runCli, buildProgram, type CliIo } from './cli/program';
+export { loadMarginPlugins } from './cli/plugins';
+export { runDemo, type RunDemoOptions, type DemoProgress } from './demo/run-demo';
+export { syntheticDemoData, folderDemoData, type DemoData, type ImageSet, type SyntheticDataOptions } from './demo/demo-data';
+export { imageSetDataset } from './demo/image-set-dataset';
+export { trainDemoMargin } from './demo/train-demo-margin';
+export type { DemoTrainingOptions, DemoTrainingResult } from './demo/train-demo-margin';
+export { demoSettings, DEMO_MARGINS } from './demo/demo-settings';
+export type { DemoSettings, DemoMargin } from './demo/demo-settings';
+export { UsageError, DataFolderError, EmptyIdentityError, UnreadableImageError } from './demo/demo-errors';
+export { renderVegaLite, svgToPng } from './plots/render';
+export type { ChartSpec } from './plots/chart-spec';
+export type { RenderedPlot } from './plots/render';
+export { plotLossCurves, lossCurvesSpec } from './plots/loss-curves';
+export type { LossSeries, LossCurvesOptions } from './plots/loss-curves';
+export { plotThetaDistribution, thetaDistributionSpec } from './plots/theta-distribution';
+export type { ThetaSeries, ThetaSnapshot } from './plots/theta-distribution';
+export { plotRocCurves, rocCurvesSpec } from './plots/roc-curves';
+export type { RocSeries } from './plots/roc-curves';
+export { plotTargetLogitCurves, targetLogitCurvesSpec, sampleTargetLogits } from './plots/target-logit-curves';
+export type { TargetLogitSeries, TargetLogitOptions } from './plots/target-logit-curves';
+export { plotAngleStatistics, angleStatisticsSpec } from './plots/angle-statistics';
+export type { AngleStatisticsSeries } from './plots/angle-statistics';
+export { plotToyEmbedding, toyEmbeddingSpec } from './plots/toy-embedding';
+export type { ToyPanel } from './plots/toy-embedding';
+export { PlotInputError } from './plots/plot-error';
+export { renderReportPlots } from './report/report-plots';
+export type { ReportPlot, MarginResolver } from './report/report-plots';
+export { renderReportMarkdown } from './report/report-markdown';
+export { renderReportHtml } from './report/report-html';
+export { writeReport, type WriteReportOptions } from './report/write-report';
+export type { DemoReport, MarginRunReport, VerificationSummary, AngleStatisticsDegrees, MarginSpec } from './report/demo-report';

@@ -1,0 +1,123 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { createDataPipeline, type DataPipeline } from '@arcface/data';
+import { marginSoftmaxLoss, meanTargetAngle } from '@arcface/margins';
+import { NonFiniteLossError } from '../errors';
+import { adaptChannels } from '../evaluation/embed';
+import { clipByGlobalNorm } from '../optim/clip';
+import { learningRate } from '../optim/learning-rate';
+import { backboneForward, type BackboneForward } from './backbone-forward';
+import type { ResolvedTrainer } from './configure-trainer';
+import type { TrainingState } from './training-state';
+import type { StepMetrics } from './trainer-events';
+
+/**
+ * One optimiser update: its micro-batches (gradient accumulation), the margin loss through the
+ * backbone and the head's centres, clipping, the NaN guard (before anything is applied), the
+ * backbone's and the head's updates. The data order is a pure function of the seed and the
+ * step, so a resumed run draws the same batches as an uninterrupted one.
+ */
+export function createTrainingStep(run: ResolvedTrainer, state: TrainingState): () => Promise<StepMetrics> {
+  const { model, head, margin, optimizer, schedule, height, width, accumulation, clipNorm } = run;
+  const { batchSize, seed } = run.config;
+  const clock = run.config.clock ?? Date;
+  const pipeline: DataPipeline = createDataPipeline(run.config.data, {
+    batchSize,
+    inputSize: [height, width],
+    seed,
+    shuffle: true,
+    dropRemainder: true,
+    augment: run.config.augment ?? false,
+    prefetch: 0,
+  });
+  const trainable = () => model.trainableWeights.map((w) => w.read() as tf.Variable);
+
+  const microBatch = async (index: number) => {
+    const epoch = Math.floor(index / pipeline.batchesPerEpoch);
+    const b = index % pipeline.batchesPerEpoch;
+    const indices = pipeline.epochOrder(epoch).slice(b * batchSize, (b + 1) * batchSize);
+    const { pixels, labels } = await pipeline.load(indices, epoch);
+    return { epoch, pixels, labels };
+  };
+
+  // Chosen at the first step, for the backend active then.
+  let forward: BackboneForward | undefined;
+  const trainingForward = (): BackboneForward => (forward ??= backboneForward(model, run.gradientCheckpoints, batchSize * height * width));
+
+  return async () => {
+    const { step } = state;
+    const started = clock.now();
+    const batches = await Promise.all(Array.from({ length: accumulation }, (_, j) => microBatch(step * accumulation + j)));
+    const allLabels = new Int32Array(batches.reduce((n, b) => n + b.labels.length, 0));
+    let offset = 0;
+    for (const b of batches) {
+      allLabels.set(b.labels, offset);
+      offset += b.labels.length;
+    }
+    const headStep = head.prepare(allLabels, step);
+    const vars = trainable();
+    const lr = learningRate(schedule, step);
+    let summed: tf.Tensor[] | undefined;
+    const losses: tf.Scalar[] = [];
+    const angles: tf.Scalar[] = [];
+    try {
+      offset = 0;
+      for (const b of batches) {
+        const count = b.labels.length;
+        const labels = tf.slice(headStep.labels, [offset], [count]);
+        offset += count;
+        const images = tf.tensor4d(b.pixels, [count, height, width, 3]);
+        let angle: tf.Scalar | undefined;
+        const { value, grads } = tf.variableGrads(() => {
+          const input = adaptChannels(model, images);
+          const e = trainingForward().apply(input, { training: true }) as tf.Tensor2D;
+          angle = tf.keep(meanTargetAngle(e, headStep.centers as tf.Tensor2D, labels, { validate: false }));
+          return marginSoftmaxLoss(e, headStep.centers as tf.Tensor2D, labels, margin, { step, training: true, validate: false });
+        }, [...vars, headStep.centers]);
+        tf.dispose([images, labels]);
+        losses.push(value);
+        if (angle !== undefined) angles.push(angle);
+        const ordered = [...vars, headStep.centers].map((v) => grads[v.name] ?? tf.zerosLike(v));
+        if (summed === undefined) summed = ordered;
+        else {
+          const previous: tf.Tensor[] = summed;
+          summed = previous.map((s, i) => tf.add(s, ordered[i] as tf.Tensor));
+          tf.dispose([...previous, ...ordered]);
+        }
+      }
+      const grads = summed as tf.Tensor[];
+      const averaged = accumulation === 1 ? grads : tf.tidy(() => grads.map((g) => tf.div(g, accumulation)));
+      if (averaged !== grads) tf.dispose(grads);
+      const backboneGrads = averaged.slice(0, vars.length);
+      const centerGrad = averaged[vars.length] as tf.Tensor;
+      const { norm, clipped } = clipByGlobalNorm(backboneGrads, clipNorm);
+      tf.dispose(backboneGrads);
+      const summary = tf.tidy(() => tf.stack([tf.mean(tf.stack(losses)), norm, tf.mean(tf.stack(angles.length > 0 ? angles : [tf.scalar(NaN)]))]));
+      const [loss, gradNorm, thetaY] = Array.from(await summary.data()) as [number, number, number];
+      tf.dispose([summary, norm, ...losses, ...angles]);
+      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+        tf.dispose([...clipped, centerGrad]);
+        throw new NonFiniteLossError(step, loss, gradNorm, state.lastCheckpoint);
+      }
+      const t = step + 1;
+      while (state.slots.length < vars.length) {
+        const v = vars[state.slots.length] as tf.Variable;
+        state.slots.push(optimizer.slots.map(() => tf.tidy(() => tf.variable(tf.zerosLike(v), false))));
+      }
+      tf.tidy(() => {
+        vars.forEach((v, i) => {
+          const own = state.slots[i] as tf.Variable[];
+          const next = optimizer.update(v, clipped[i] as tf.Tensor, own, lr, t);
+          v.assign(next.param);
+          next.slots.forEach((s, k) => (own[k] as tf.Variable).assign(s));
+        });
+      });
+      headStep.apply(centerGrad, optimizer, lr, t);
+      tf.dispose([...clipped, centerGrad]);
+      state.step = t;
+      const seconds = Math.max(1e-9, (clock.now() - started) / 1000);
+      return { step: t, epoch: batches[0]?.epoch ?? 0, loss, lr, thetaY, gradNorm, imagesPerSecond: allLabels.length / seconds };
+    } finally {
+      headStep.dispose();
+    }
+  };
+}
