@@ -99,6 +99,8 @@ export interface Gallery {
   dropIndex(): Promise<void>;
   /** Closes the connection; later calls throw `GalleryClosedError`. */
   close(): Promise<void>;
+  /** Deletes the gallery's tables (every embedding, the model record, the index), then closes. */
+  drop(): Promise<void>;
 }
 
 interface MetaRow {
@@ -321,6 +323,15 @@ export async function createGallery(client: SqlClient, options: GalleryOptions):
       if (closed) return;
       closed = true;
       await client.close();
+    },
+
+    async drop() {
+      open('drop');
+      await client.transaction(async (tx) => {
+        await tx.query(`DROP TABLE IF EXISTS ${faces}`);
+        await tx.query(`DROP TABLE IF EXISTS ${schema.meta}`);
+      });
+      await gallery.close();
     },
   };
   return gallery;

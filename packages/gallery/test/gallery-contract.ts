@@ -149,5 +149,16 @@ export function galleryContract(name: string, openGallery: OpenForTest): void {
       await expect(closing.enrol(faces.slice(0, 1))).rejects.toBeInstanceOf(GalleryClosedError);
       await closing.close(); // twice is fine
     });
+
+    it('drop deletes the tables: the same name opens empty, even for another model', async () => {
+      const table = freshTable('dropped');
+      const first = await openGallery({ model, table });
+      await first.enrol(faces.slice(0, 3));
+      await first.drop();
+      await expect(first.count()).rejects.toBeInstanceOf(GalleryClosedError);
+      const again = await openGallery({ model: { ...model, fingerprint: 'sha256:another' }, table });
+      expect(await again.count()).toEqual({ embeddings: 0, identities: 0 });
+      await again.close();
+    });
   });
 }
