@@ -33,9 +33,8 @@ export class GallerySchema {
     if (!TABLE_NAME.test(table)) {
       throw new InvalidArgumentError(`openGallery: table ${JSON.stringify(table)} must match ${TABLE_NAME} (lower-case letters, digits, underscores)`);
     }
-    if (!Number.isInteger(dimension) || dimension < 1 || dimension > 2000) {
-      // 2,000 is pgvector's HNSW limit for `vector` (4,000 for `halfvec`); face embeddings are 128–512.
-      throw new InvalidArgumentError(`openGallery: model.dimension must be an integer in [1, 2000], got ${dimension}`);
+    if (!Number.isInteger(dimension) || dimension < 1 || dimension > 16000) {
+      throw new InvalidArgumentError(`openGallery: model.dimension must be an integer in [1, 16000] (pgvector's vector), got ${dimension}`);
     }
     // Quoted, so a name that is also an SQL keyword ('user', 'cross') still works.
     this.faces = `"${table}"`;
@@ -71,6 +70,15 @@ export class GallerySchema {
   }
 
   createIndexStatement(options: Required<HnswIndexOptions>): string {
+    // pgvector's HNSW indexes up to 2,000 dimensions of `vector` and 4,000 of `halfvec`; face
+    // embeddings (128–512) are far below, raw pixels as a baseline may not be.
+    const limit = options.precision === 'half' ? 4000 : 2000;
+    if (this.dimension > limit) {
+      throw new InvalidArgumentError(
+        `gallery index: HNSW over ${options.precision === 'half' ? 'halfvec' : 'vector'} takes at most ${limit} dimensions, the gallery has ${this.dimension}; ` +
+          (options.precision === 'half' ? 'open it with index: false and search exactly' : "use index: { precision: 'half' } (up to 4,000) or index: false"),
+      );
+    }
     const opclass = options.precision === 'half' ? 'halfvec_ip_ops' : 'vector_ip_ops';
     const { column } = this.searchExpression(options.precision);
     return `CREATE INDEX IF NOT EXISTS ${this.index} ON ${this.faces} USING hnsw (${column} ${opclass}) WITH (m = ${options.m}, ef_construction = ${options.efConstruction})`;

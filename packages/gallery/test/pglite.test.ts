@@ -82,3 +82,17 @@ describe('the query plan', () => {
     expect(definition!.indexdef).toMatch(/USING hnsw \(\(\(embedding\)::halfvec\(16\)\) halfvec_ip_ops\) WITH \(m='?8'?, ef_construction='?32'?\)/);
   });
 });
+
+describe('dimensions past the HNSW limits', () => {
+  it('a 3,000-d gallery works with a halfvec index, and a vector index is refused with the way out', async () => {
+    const table = 'wide_gallery';
+    const client = { ...shared, close: async () => {} };
+    await expect(createGallery(client, { model: { fingerprint: 'pixels', dimension: 3000 }, table })).rejects.toThrow(/at most 2000 dimensions.*precision: 'half'/);
+    const gallery = await createGallery(client, { model: { fingerprint: 'pixels', dimension: 3000 }, table, index: { precision: 'half' } });
+    const faces = clusteredFaces(4, 2, 3000, 12);
+    await gallery.enrol(faces);
+    const [top] = await gallery.identify(faces[5]!.embedding, { k: 1 });
+    expect(top!.identity).toBe(faces[5]!.identity);
+    expect(top!.score).toBeCloseTo(1, 5);
+  });
+});
