@@ -34,6 +34,8 @@ export function cmcCurvesSpec(series: readonly CmcSeries[], options: { title?: s
       // The interesting part is near the top: start the axis a little under the lowest rate.
       y: { field: 'rate', type: 'quantitative', title: 'identification rate', scale: { domain: [Math.max(0, Math.floor((lowest - 0.05) * 20) / 20), 1] } },
       color: { field: 'series', type: 'nominal', title: 'search', scale: seriesColorScale(series.map((s) => s.name)) },
+      // Dashed second line: an index that matches exact search would otherwise hide under it.
+      strokeDash: { field: 'series', type: 'nominal', legend: null, scale: { domain: series.map((s) => s.name), range: series.map((_, i) => (i === 0 ? [1, 0] : [6, 4])) } },
     },
   });
 }
