@@ -48,7 +48,7 @@ start() {
   as_owner "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-sync >/dev/null \
     || fail "initdb failed in $dir"
   as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-    -o "-p $PORT -k $dir -c listen_addresses='' -c fsync=off -c max_connections=50" start >/dev/null \
+    -o "-p $PORT -k $dir -c listen_addresses='' -c fsync=off -c max_connections=50 -c maintenance_work_mem=512MB" start >/dev/null \
     || { cat "$dir/server.log" >&2 || true; fail "the server did not start (log above)"; }
   as_owner "$PG_BIN/psql" -h "$dir" -p "$PORT" -U postgres -d postgres -qAt -c 'CREATE EXTENSION IF NOT EXISTS vector' >/dev/null \
     || fail "CREATE EXTENSION vector failed"

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@arcface/core';
 import { type EmbeddingInput, toUnitVectorLiteral } from './embedding';
-import { GalleryClosedError, GalleryQueryError, ModelMismatchError, UnknownIdentityError } from './errors';
+import { GalleryClosedError, GalleryConnectionError, GalleryQueryError, ModelMismatchError, UnknownIdentityError } from './errors';
 import { GallerySchema, type HnswIndexOptions, resolveIndexOptions } from './schema';
 import type { SqlClient } from './sql-client';
 
@@ -125,6 +125,20 @@ function checkPositiveInteger(value: number, name: string, where: string): numbe
 }
 
 /**
+ * Runs a read once more when its connection failed: a pooled connection the server has closed
+ * (a restart, an idle timeout) is only noticed when used, and the pool replaces it. Reads
+ * only: a write whose COMMIT may or may not have landed is not repeated.
+ */
+async function readWithRetry<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!(error instanceof GalleryConnectionError)) throw error;
+    return read();
+  }
+}
+
+/**
  * A gallery on an open {@link SqlClient}: creates the tables (and index) on first use, or checks
  * that an existing gallery was made for the same model. The gallery owns the client: `close()`
  * closes it.
@@ -231,14 +245,14 @@ export async function createGallery(client: SqlClient, options: GalleryOptions):
       if (identifyOptions.exact === true || index === null) {
         // Every row, grouped by identity: exact whatever the gallery's shape. Index scans are
         // turned off so the planner cannot answer from the (approximate) HNSW graph.
-        return client.transaction(async (tx) => {
+        return readWithRetry(() => client.transaction(async (tx) => {
           await tx.query('SET LOCAL enable_indexscan = off');
           const rows = await tx.query<Match>(
             `SELECT identity, max(-(embedding <#> ${vector})) AS score FROM ${faces} GROUP BY identity ORDER BY score DESC, identity COLLATE "C" LIMIT $2`,
             [literal, k],
           );
           return rows.map((r) => ({ identity: r.identity, score: Number(r.score) }));
-        });
+        }));
       }
       const efSearch = Math.min(1000, Math.max(k, checkPositiveInteger(identifyOptions.efSearch ?? efSearchDefault, 'efSearch', 'gallery.identify')));
       const half = index.precision === 'half';
@@ -247,7 +261,7 @@ export async function createGallery(client: SqlClient, options: GalleryOptions):
       // parameter cast two ways would be typed once, and the float32 score would be rounded.
       const order = half ? `(embedding::halfvec(${model.dimension})) <#> $3::halfvec(${model.dimension})` : `embedding <#> ${vector}`;
       const sql = `SELECT identity, -(embedding <#> ${vector}) AS score FROM ${faces} ORDER BY ${order} LIMIT $2`;
-      return client.transaction(async (tx) => {
+      return readWithRetry(() => client.transaction(async (tx) => {
         await tx.query(`SET LOCAL hnsw.ef_search = ${efSearch}`);
         // Several rows may share an identity, so k identities can need more than ef_search rows:
         // an iterative scan (pgvector ≥ 0.8) keeps walking the graph in order when asked for more.
@@ -268,17 +282,17 @@ export async function createGallery(client: SqlClient, options: GalleryOptions):
               .slice(0, k);
           }
         }
-      });
+      }));
     },
 
     async verify(embedding, identity) {
       open('verify');
       checkIdentity(identity, 'gallery.verify');
       const literal = toUnitVectorLiteral(embedding, model.dimension, 'gallery.verify');
-      const [row] = await client.query<{ score: number | null; enrolled: number }>(
+      const [row] = await readWithRetry(() => client.query<{ score: number | null; enrolled: number }>(
         `SELECT max(-(embedding <#> $1::vector(${model.dimension}))) AS score, count(*)::integer AS enrolled FROM ${faces} WHERE identity = $2`,
         [literal, identity],
-      );
+      ));
       if (row === undefined || row.score === null || row.enrolled === 0) throw new UnknownIdentityError(identity, schema.table);
       return { identity, score: Number(row.score), enrolled: row.enrolled };
     },
@@ -293,9 +307,9 @@ export async function createGallery(client: SqlClient, options: GalleryOptions):
 
     async count() {
       open('count');
-      const [row] = await client.query<{ embeddings: number; identities: number }>(
+      const [row] = await readWithRetry(() => client.query<{ embeddings: number; identities: number }>(
         `SELECT count(*)::integer AS embeddings, count(DISTINCT identity)::integer AS identities FROM ${faces}`,
-      );
+      ));
       return { embeddings: row?.embeddings ?? 0, identities: row?.identities ?? 0 };
     },
 

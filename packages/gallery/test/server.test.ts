@@ -104,13 +104,16 @@ if (url === null) {
       const gallery = await createGallery(client, { model: { fingerprint: 'f', dimension: 4 }, table: freshTable('dropped') });
       await gallery.enrol([{ identity: 'a', embedding: [1, 0, 0, 0] }]);
       // End the gallery's own backend from another connection: the server side of "went away".
+      // Whether the pool notices before the next query is a race, so it is run several times.
       const admin = await openPostgresClient(url);
-      const [pid] = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-      await admin.query('SELECT pg_terminate_backend($1)', [pid!.pid]);
+      for (let round = 0; round < 6; round++) {
+        const [pid] = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        await admin.query('SELECT pg_terminate_backend($1)', [pid!.pid]);
+        expect(await gallery.identify([1, 0, 0, 0])).toEqual([{ identity: 'a', score: 1 }]);
+        const [next] = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        expect(next!.pid).not.toBe(pid!.pid);
+      }
       await admin.close();
-      expect(await gallery.identify([1, 0, 0, 0])).toEqual([{ identity: 'a', score: 1 }]);
-      const [next] = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-      expect(next!.pid).not.toBe(pid!.pid);
       await gallery.close();
     });
   });
