@@ -9,6 +9,7 @@ export {
 export { type EmbeddingInput } from './embedding';
 export {
   createGallery,
+  DEFAULT_EF_SEARCH,
   type Enrolment,
   type Gallery,
   type GalleryCount,

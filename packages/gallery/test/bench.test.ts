@@ -108,6 +108,7 @@ describe('benchGallery on PGlite', () => {
     expect(result.tarAtFar[0]!.tar).toBeGreaterThan(0);
     expect(result.timings.enrolPerSecond).toBeGreaterThan(0);
     expect(result.index).toEqual({ m: 16, efConstruction: 64, precision: 'single' });
+    expect(result.efSearch).toBe(100);
     expect([...phases]).toEqual(['enrol', 'index', 'identify', 'exact']);
     await expect(benchGallery(gallery, { enrolled, probes, distractors: [], distractorSource: 'x' })).rejects.toThrow(/already holds 540/);
   });

@@ -67,15 +67,29 @@ describe('the query plan', () => {
     const plan = async (exact: boolean) => {
       seen.length = 0;
       await gallery.identify(faces[0]!.embedding, { k: 3, exact });
-      const select = seen.find((q) => q.text.startsWith('SELECT'))!;
+      const select = seen.find((q) => q.text.startsWith('SELECT') && !q.text.includes('set_config'))!;
       return shared.transaction(async (tx) => {
-        for (const q of seen.filter((q) => q.text.startsWith('SET'))) await tx.query(q.text);
+        for (const q of seen.filter((q) => /^SET|set_config/.test(q.text))) await tx.query(q.text, q.params);
         const rows = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${select.text}`, select.params);
         return rows.map((r) => r['QUERY PLAN']).join('\n');
       });
     };
     expect(await plan(false)).toMatch(/Index Scan using plan_check_hnsw/);
     expect(await plan(true)).not.toMatch(/plan_check_hnsw/);
+    // The settings the index query ran under: ef_search from the call, else the gallery's 100.
+    const settingsOf = async (efSearch?: number) => {
+      seen.length = 0;
+      await gallery.identify(faces[0]!.embedding, { k: 3, ...(efSearch === undefined ? {} : { efSearch }) });
+      return shared.transaction(async (tx) => {
+        for (const q of seen.filter((q) => q.text.includes('set_config'))) await tx.query(q.text, q.params);
+        const [row] = await tx.query<Record<string, string>>("SELECT current_setting('hnsw.ef_search') AS ef, current_setting('hnsw.iterative_scan') AS scan");
+        return row;
+      });
+    };
+    expect(await settingsOf()).toEqual({ ef: '100', scan: 'strict_order' });
+    expect(await settingsOf(7)).toEqual({ ef: '7', scan: 'strict_order' });
+    // SET LOCAL: nothing leaks into the session after the transaction.
+    expect((await shared.query<{ ef: string }>("SELECT current_setting('hnsw.ef_search') AS ef"))[0]!.ef).toBe('40');
     await gallery.buildIndex({ precision: 'half', m: 8, efConstruction: 32 });
     expect(await plan(false)).toMatch(/Index Scan using plan_check_hnsw/);
     const [definition] = await shared.query<{ indexdef: string }>("SELECT indexdef FROM pg_indexes WHERE indexname = 'plan_check_hnsw'");

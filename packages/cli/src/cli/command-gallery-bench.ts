@@ -152,7 +152,7 @@ export async function galleryBenchCommand(options: GalleryBenchCommandOptions, w
   await writeFile(join(out, 'gallery-bench.json'), `${JSON.stringify(json, null, 2)}\n`);
   const plot = await plotCmcCurves(
     [
-      { name: `HNSW (ef_search ${efSearch ?? 40})`, rates: result.cmc.index },
+      { name: `HNSW (ef_search ${result.efSearch})`, rates: result.cmc.index },
       { name: 'exact search', rates: result.cmc.exact },
     ],
     { title: `CMC: ${result.counts.probes} probes, ${result.counts.distractors.toLocaleString('en')} distractors` },
@@ -176,7 +176,7 @@ export function galleryBenchMarkdown(r: GalleryBenchJson): string {
     '',
     `${r.counts.identities} identities of ${r.data}: ${r.counts.enrolled} images enrolled (first ${r.perIdentity} by name), ${r.counts.probes} probes; ` +
       `${r.counts.distractors.toLocaleString('en')} distractors: ${r.distractorSource}. Gallery: ${r.location}, ${r.dimension}-d, ` +
-      `HNSW ${r.index === null ? 'none' : `m ${r.index.m}, ef_construction ${r.index.efConstruction}, ${r.index.precision} precision`}, ef_search ${r.efSearch ?? 40}.`,
+      `HNSW ${r.index === null ? 'none' : `m ${r.index.m}, ef_construction ${r.index.efConstruction}, ${r.index.precision} precision`}, ef_search ${r.efSearch}.`,
     '',
     markdownTable({
       header: ['search', 'rank-1', `rank-${r.cmc.exact.length}`, 'queries/s'],

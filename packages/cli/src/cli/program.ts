@@ -182,7 +182,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       .requiredOption('--gallery <postgres-url|folder>', 'a postgres:// URL or a gallery folder')
       .option('--k <n>', 'identities per image', '5')
       .option('--exact', 'scan every embedding instead of the HNSW index', false)
-      .option('--ef-search <n>', 'hnsw.ef_search (default 40): higher is slower and closer to exact')
+      .option('--ef-search <n>', 'hnsw.ef_search (default 100): higher is slower and closer to exact')
       .option('--table <name>', 'table of the gallery in the database', 'arcface_gallery')
       .option('--json', 'print [{ file, matches: [{ identity, score }] }]', false)
       .addOption(backendOption()),
@@ -202,7 +202,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       .option('--per-identity <n>', 'images enrolled per identity (the first by name); the rest are probes', '1')
       .option('--gallery <postgres-url|folder>', 'where to run it (a fresh table, dropped afterwards); default PGlite in memory')
       .option('--max-rank <n>', 'length of the CMC curve', '10')
-      .option('--ef-search <n>', 'hnsw.ef_search of the indexed queries (default 40)')
+      .option('--ef-search <n>', 'hnsw.ef_search of the indexed queries (default 100)')
       .option('--index-precision <single|half>', 'HNSW over vector or halfvec', 'single')
       .option('--seed <n>', 'seed of the synthetic or random distractors', '1')
       .option('--out <dir>', 'report folder', 'gallery-bench')

@@ -43,7 +43,8 @@ export interface GalleryBenchResult {
   dimension: number;
   counts: { identities: number; enrolled: number; probes: number; distractors: number; embeddings: number };
   index: Readonly<Required<HnswIndexOptions>> | null;
-  efSearch: number | undefined;
+  /** `hnsw.ef_search` of the indexed queries. */
+  efSearch: number;
   /** Rank-1 identification rate through the HNSW index and by exact search. */
   rank1: { index: number; exact: number };
   /** CMC curves: entry r − 1 is the identification rate at rank r. */
@@ -189,7 +190,7 @@ export async function benchGallery(gallery: Gallery, options: GalleryBenchOption
     dimension: gallery.model.dimension,
     counts: { identities: identities.size, enrolled: enrolled.length, probes: probes.length, distractors, embeddings: count.embeddings },
     index: gallery.index,
-    efSearch: options.efSearch,
+    efSearch: options.efSearch ?? gallery.efSearch,
     rank1: { index: cmcIndex[0]!, exact: cmcExact[0]! },
     cmc: { index: cmcIndex, exact: cmcExact },
     tarAtFar: tarAtFarFromScores(genuine, impostor, fars),
