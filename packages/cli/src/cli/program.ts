@@ -6,6 +6,9 @@ import type { EmbedCommandOptions } from './command-embed';
 import type { EvalCommandOptions } from './command-eval';
 import type { ExportCommandOptions } from './command-export';
 import type { ImportCommandOptions } from './command-import';
+import type { GalleryBenchCommandOptions } from './command-gallery-bench';
+import type { GalleryEnrollOptions } from './command-gallery-enroll';
+import type { GalleryIdentifyOptions } from './command-gallery-identify';
 import type { PlotMarginsOptions } from './command-plot';
 import type { TrainCommandOptions } from './command-train';
 import { applyConfigFile } from './config-file';
@@ -193,6 +196,66 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     await plotMarginsCommand(options, io.stdout);
   });
   plot.hook('preAction', preAction);
+
+  const gallery = program
+    .command('gallery')
+    .description('a face gallery on PostgreSQL + pgvector (a postgres:// URL, or a folder for embedded PGlite): enrol, identify, benchmark');
+  withCommonOptions(
+    gallery
+      .command('enroll')
+      .description('embed <data>/<identity>/<image> and enrol every image (one transaction) into the gallery, created for this model if new')
+      .requiredOption('--model <dir>', 'a folder written by arcface train')
+      .requiredOption('--gallery <postgres-url|folder>', 'a postgres:// URL (server with pgvector) or a folder (embedded PGlite, created if missing)')
+      .requiredOption('--data <folder>', 'images: <folder>/<identity>/<image>')
+      .option('--per-identity <n>', 'enrol only the first n images of each identity (sorted by name)')
+      .option('--table <name>', 'table of the gallery in the database', 'arcface_gallery')
+      .addOption(backendOption()),
+  ).action(async (options: GalleryEnrollOptions & { backend: string; verbose: boolean }) => {
+    await setUpBackend(options.backend, options.verbose, log);
+    const { galleryEnrollCommand } = await import('./command-gallery-enroll');
+    await galleryEnrollCommand(options, io.stdout, createProgressBar());
+  });
+  withCommonOptions(
+    gallery
+      .command('identify')
+      .description('the k enrolled identities closest to each image, with cosine scores')
+      .argument('<images...>', 'image files')
+      .requiredOption('--model <dir>', 'a folder written by arcface train (the one the gallery was enrolled with)')
+      .requiredOption('--gallery <postgres-url|folder>', 'a postgres:// URL or a gallery folder')
+      .option('--k <n>', 'identities per image', '5')
+      .option('--exact', 'scan every embedding instead of the HNSW index', false)
+      .option('--ef-search <n>', 'hnsw.ef_search (default 100): higher is slower and closer to exact')
+      .option('--table <name>', 'table of the gallery in the database', 'arcface_gallery')
+      .option('--json', 'print [{ file, matches: [{ identity, score }] }]', false)
+      .addOption(backendOption()),
+  ).action(async (files: string[], options: GalleryIdentifyOptions & { backend: string; verbose: boolean }) => {
+    await setUpBackend(options.backend, options.verbose, log);
+    const { galleryIdentifyCommand } = await import('./command-gallery-identify');
+    await galleryIdentifyCommand(files, options, io.stdout);
+  });
+  withCommonOptions(
+    gallery
+      .command('bench')
+      .description('the MegaFace identification protocol: rank-1 and CMC, TAR@FAR, index recall against exact search, enrolment/s, build time, queries/s; a report with the CMC plot')
+      .requiredOption('--model <dir>', 'a folder written by arcface train')
+      .requiredOption('--data <folder>', 'held-out identities: <folder>/<identity>/<image>')
+      .requiredOption('--distractors <n>', 'faces of nobody added to the gallery')
+      .option('--distractor-source <synthetic|random|folder>', 'synthetic faces from @arcface/data embedded by the model, random unit vectors (measures the index only), or a face folder', 'synthetic')
+      .option('--per-identity <n>', 'images enrolled per identity (the first by name); the rest are probes', '1')
+      .option('--gallery <postgres-url|folder>', 'where to run it (a fresh table, dropped afterwards); default PGlite in memory')
+      .option('--max-rank <n>', 'length of the CMC curve', '10')
+      .option('--ef-search <n>', 'hnsw.ef_search of the indexed queries (default 100)')
+      .option('--index-precision <single|half>', 'HNSW over vector or halfvec', 'single')
+      .option('--seed <n>', 'seed of the synthetic or random distractors', '1')
+      .option('--out <dir>', 'report folder', 'gallery-bench')
+      .option('--json', 'print the result as JSON instead of the report', false)
+      .addOption(backendOption()),
+  ).action(async (options: GalleryBenchCommandOptions & { backend: string; verbose: boolean }) => {
+    await setUpBackend(options.backend, options.verbose, log);
+    const { galleryBenchCommand } = await import('./command-gallery-bench');
+    await galleryBenchCommand(options, io.stdout, `arcface ${process.argv.slice(2).join(' ')}`.trim(), createProgressBar());
+  });
+  gallery.hook('preAction', preAction);
   return program;
 }
 
