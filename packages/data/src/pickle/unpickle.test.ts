@@ -145,7 +145,7 @@ describe('unpickle with caller-allowed globals (PyTorch-style)', () => {
   it('BINPERSID and BUILD go to the caller’s handlers, and are refused without them', () => {
     // SHORT_BINUNICODE 'k', BINPERSID, STOP
     const pid = new Uint8Array([0x80, 2, 0x8c, 1, ...enc('k'), 0x51, 0x2e]);
-    expect(unpickle(pid, { persistentLoad: (p) => `storage ${String(p)}` })).toBe('storage k');
+    expect(unpickle(pid, { persistentLoad: (p) => `storage ${p as string}` })).toBe('storage k');
     expect(() => unpickle(pid)).toThrow(UnsafePickleError);
     // EMPTY_DICT, EMPTY_DICT, BUILD
     const build = new Uint8Array([0x80, 2, 0x7d, 0x7d, 0x62, 0x2e]);

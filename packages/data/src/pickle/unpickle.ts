@@ -189,7 +189,7 @@ export function unpicklePrefix(bytes: Uint8Array, options: UnpickleOptions = {})
         const name = pop();
         const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string') fail('STACK_GLOBAL needs two strings');
-        stack.push(lookupGlobal(`${String(module)} ${String(name)}`, 'STACK_GLOBAL', at));
+        stack.push(lookupGlobal(`${module as string} ${name as string}`, 'STACK_GLOBAL', at));
         break;
       }
       case 0x52: {

@@ -48,5 +48,7 @@ function describe(value: PickleValue): string {
   if (value instanceof PickleTuple) return `tuple(${value.items.length})`;
   if (value instanceof Map) return `dict(${value.size})`;
   if (value instanceof PickleSet) return `set(${value.items.length})`;
-  return `${typeof value} ${String(value).slice(0, 40)}`;
+  // Objects other than the pickle types above are named by their class, not '[object Object]'.
+  const shown = typeof value === 'object' && value !== null ? (value.constructor?.name ?? 'object') : String(value as string | number | boolean | bigint | symbol | null | undefined);
+  return `${typeof value} ${shown.slice(0, 40)}`;
 }

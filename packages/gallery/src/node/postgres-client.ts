@@ -66,6 +66,13 @@ export async function openPostgresClient(connectionString: string, options: Post
         throw translate(error);
       }
       let broken = false;
+      // A checked-out client whose server goes away emits 'error' on itself (not on the pool):
+      // without a listener Node would crash; the failing query reports it, and the client is
+      // not handed back.
+      const lost = (): void => {
+        broken = true;
+      };
+      client.on('error', lost);
       try {
         await client.query('BEGIN');
         const result = await work(asQueryable(client));
@@ -79,6 +86,7 @@ export async function openPostgresClient(connectionString: string, options: Post
         }
         throw error instanceof ArcfaceError || !isDatabaseError(error) ? error : translate(error);
       } finally {
+        client.off('error', lost);
         client.release(broken);
       }
     },
