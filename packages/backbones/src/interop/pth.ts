@@ -81,7 +81,7 @@ function readLegacyCheckpoint(bytes: Uint8Array, file: string): Map<string, Torc
   const magic = next();
   if (magic !== 0x1950a86a20f9469cfc6cn) throw new ModelFormatError(file, 'not a PyTorch checkpoint (wrong magic number)');
   const protocol = next();
-  if (protocol !== 1001) throw new ModelFormatError(file, `legacy protocol ${String(protocol)} is not 1001`);
+  if (protocol !== 1001) throw new ModelFormatError(file, `legacy protocol ${typeof protocol === 'object' ? 'object' : String(protocol as string | number)} is not 1001`);
   next(); // sys_info: byte order and type sizes of the saving machine.
   const root = next();
   const keys = next();

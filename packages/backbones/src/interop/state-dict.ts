@@ -114,6 +114,8 @@ export function stateDictWeights(state: ReadonlyMap<string, TorchTensor>, arch: 
         if (bias !== undefined) used.add(`${module.torch}.bias`);
         return { kind: 'fc', source, weight: get(module, 'weight'), ...(bias ? { bias } : {}) };
       }
+      default:
+        throw new ArchitectureMismatchError(`${file}: a module of unknown kind in the ${arch.family} layout`);
     }
   });
   const unused = [...state.keys()].filter((k) => !used.has(k));
