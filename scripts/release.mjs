@@ -66,7 +66,9 @@ function main() {
   step('attw (are the types wrong?)');
   for (const { pkg, tarball } of tarballs) {
     try {
-      run(bin('attw'), [tarball, '--format', 'table-flipped', '--no-emoji', '--no-color'], { cwd: REPO_ROOT });
+      // The CLI is an ES-module application with no CommonJS entry: judge it as one.
+      const profile = pkg.manifest.exports?.['.']?.require === undefined ? ['--profile', 'esm-only'] : [];
+      run(bin('attw'), [tarball, '--format', 'table-flipped', '--no-emoji', '--no-color', ...profile], { cwd: REPO_ROOT });
     } catch (error) {
       problems.push(`${pkg.name}: attw: ${error.message}`);
     }
