@@ -78,7 +78,9 @@ function defaultExport<T>(module: unknown): T {
 export function pthreadWorkerUrl(mainScript: string, workerScript: string): URL {
   const serveMain = `;(function () { var load = global.importScripts; global.importScripts = function (f) { if (f === ${JSON.stringify(MAIN_SCRIPT)}) return; return load(f); }; })();`;
   const module = [
-    `import { createRequire } from 'node:module';`,
+    // 'module' without the node: prefix, like every Node built-in this package names: the
+    // browser bundle then carries no Node specifier, not even inside a string.
+    `import { createRequire } from 'module';`,
     `globalThis.require = createRequire(${JSON.stringify(nodeBuiltin<{ execPath: string }>('process').execPath)});`,
     `globalThis.__filename = ${JSON.stringify(MAIN_SCRIPT)};`,
     `(0, eval)(${JSON.stringify(mainScript)});`,
