@@ -1,8 +1,7 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { format } from 'node:util';
-import { README_PRINT_KEY, instrumentPrinted, printedMatches, readmeExamples } from '@arcface/testing';
+import { expectPrintedAsDocumented, instrumentPrinted, printedMatches, readmeExamples } from '@arcface/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // Runs every ```ts block of this package's README, as a reader would paste it, and checks that
@@ -24,20 +23,7 @@ describe('README.md examples', () => {
 
   for (const [index, block] of blocks.entries()) {
     it(`example ${index + 1} runs and prints what it says`, async () => {
-      const printed = new Map<number, string[]>();
-      (globalThis as Record<symbol, unknown>)[README_PRINT_KEY] = (line: number, ...args: unknown[]) => {
-        printed.set(line, [...(printed.get(line) ?? []), format(...args)]);
-      };
-      const file = join(OUT_DIR, `example-${index + 1}.ts`);
-      writeFileSync(file, `${block.code}\nexport {};\n`);
-      await import(/* @vite-ignore */ file);
-      for (const { line, expected } of block.expectations) {
-        const outputs = printed.get(line) ?? [];
-        expect(outputs.length, `README line ${line} printed nothing`).toBeGreaterThan(0);
-        for (const output of outputs) {
-          expect(printedMatches(output, expected), `README line ${line} printed ${output}, the README says ${expected}`).toBe(true);
-        }
-      }
+      await expectPrintedAsDocumented(block, join(OUT_DIR, `example-${index + 1}.ts`));
     });
   }
 });

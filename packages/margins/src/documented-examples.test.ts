@@ -2,8 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { format } from 'node:util';
-import { README_PRINT_KEY, instrumentPrinted, printedMatches, readmeExamples } from '@arcface/testing';
+import { expectPrintedAsDocumented, instrumentPrinted, readmeExamples } from '@arcface/testing';
 import { expect, it } from 'vitest';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,19 +37,6 @@ it('the later README examples run and print what their comments say', async () =
   const dir = join(packageDir, '.readme-example');
   mkdirSync(dir, { recursive: true });
   for (const [index, block] of blocks.entries()) {
-    const printed = new Map<number, string[]>();
-    (globalThis as Record<symbol, unknown>)[README_PRINT_KEY] = (line: number, ...args: unknown[]) => {
-      printed.set(line, [...(printed.get(line) ?? []), format(...args)]);
-    };
-    const file = join(dir, `later-${index + 1}.ts`);
-    writeFileSync(file, `${block.code}\nexport {};\n`);
-    await import(/* @vite-ignore */ file);
-    for (const { line, expected } of block.expectations) {
-      const outputs = printed.get(line) ?? [];
-      expect(outputs.length, `README line ${line} printed nothing`).toBeGreaterThan(0);
-      for (const output of outputs) {
-        expect(printedMatches(output, expected), `README line ${line} printed ${output}, the README says ${expected}`).toBe(true);
-      }
-    }
+    await expectPrintedAsDocumented(block, join(dir, `later-${index + 1}.ts`));
   }
 }, 120_000);

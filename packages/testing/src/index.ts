@@ -4,5 +4,5 @@ export { GOLDEN_DIR, REPO_ROOT, goldenPath, readGolden, sharedDataDir } from './
 export { seededValues } from './random';
 export { collectGarbageClosedDescriptors, openDescriptors, scratchDir, withinTime } from './descriptors';
 export { mutatedFiles } from './mutations';
-export { README_PRINT_KEY, instrumentPrinted, printedMatches, readmeExamples } from './readme-examples';
+export { README_PRINT_KEY, expectPrintedAsDocumented, instrumentPrinted, printedMatches, readmeExamples } from './readme-examples';
 export type { PrintedExpectation, ReadmeExample } from './readme-examples';

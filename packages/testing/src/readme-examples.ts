@@ -4,6 +4,9 @@
  * show (0.0707 matches 0.07073720166770291, not 0.0708); everything else must match exactly, up
  * to runs of white space. A remark may follow the value after ' — '.
  */
+import { writeFileSync } from 'node:fs';
+import { format } from 'node:util';
+import { expect } from 'vitest';
 
 /** One runnable block of a README, with the line its code starts on. */
 export interface ReadmeExample {
@@ -71,4 +74,24 @@ export function printedMatches(actual: string, expected: string): boolean {
     const unit = 10 ** (-decimals + (exponent === undefined ? 0 : Number(exponent)));
     return Math.abs(got - want) <= 0.5 * unit * (1 + 1e-9);
   });
+}
+
+/**
+ * Writes an instrumented block to `file`, imports it, and checks that each of its
+ * `console.log(…); // → TEXT` lines printed TEXT (every time it printed).
+ */
+export async function expectPrintedAsDocumented(block: { code: string; expectations: readonly PrintedExpectation[] }, file: string): Promise<void> {
+  const printed = new Map<number, string[]>();
+  (globalThis as Record<symbol, unknown>)[README_PRINT_KEY] = (line: number, ...args: unknown[]) => {
+    printed.set(line, [...(printed.get(line) ?? []), format(...args)]);
+  };
+  writeFileSync(file, `${block.code}\nexport {};\n`);
+  await import(/* @vite-ignore */ file);
+  for (const { line, expected } of block.expectations) {
+    const outputs = printed.get(line) ?? [];
+    expect(outputs.length, `README line ${line} printed nothing`).toBeGreaterThan(0);
+    for (const output of outputs) {
+      expect(printedMatches(output, expected), `README line ${line} printed ${output}, the README says ${expected}`).toBe(true);
+    }
+  }
 }
