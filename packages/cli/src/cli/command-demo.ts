@@ -13,6 +13,7 @@ export interface DemoCommandOptions {
   readonly data?: string;
   readonly out: string;
   readonly steps?: string;
+  readonly seeds?: string;
   readonly seed: string;
   readonly backbone?: string;
   readonly toy: boolean;
@@ -26,12 +27,12 @@ export async function demoCommand(options: DemoCommandOptions, backend: { backen
   // The pure-JS cpu backend takes about a minute per convolutional training step: use the
   // dense network there, so the demo still finishes.
   const backbone = options.backbone ?? (backend.backend === 'cpu' ? 'mlp' : 'tiny-cnn');
-  const base = demoSettings({ quick: options.quick === true, backbone, seed: Number(options.seed) });
+  const base = demoSettings({ quick: options.quick === true, backbone, seed: Number(options.seed), data: options.data !== undefined });
+  const first = base.seeds[0] as number;
   const settings = {
     ...base,
     ...(options.steps === undefined ? {} : { steps: positive('steps', options.steps) }),
-    // ORL-sized sets: 40 identities, 10 held out (30 train), as the real-data runs use.
-    ...(options.data === undefined ? {} : { heldOutIdentities: 10 }),
+    ...(options.seeds === undefined ? {} : { seeds: Array.from({ length: positive('seeds', options.seeds) }, (_, i) => first + i) }),
     toy: { ...base.toy, enabled: options.toy },
   };
   const report = await runDemo({
