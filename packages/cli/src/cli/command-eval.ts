@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 
 import { evaluateVerification, verificationDistances, type VerificationResult } from '@arcface/core';
-import { imagesToTensor, makeVerificationPairs, type RgbImage } from '@arcface/data';
+import { imagesToTensor, makeVerificationPairs, type RgbImage, type VerificationPairs } from '@arcface/data';
 import { lfwImagePath } from '@arcface/data';
 import { readLfwPairs, readVerificationBin } from '@arcface/data/node';
 
@@ -92,11 +92,19 @@ async function folderSet(root: string, pairsPath: string | undefined, inputShape
     return { name: `${root} (${pairsPath})`, images, first, second, isSame: pairs.pairs.map((p) => p.isSame) };
   }
   const { images, labels } = await readFaceFolder(root, inputShape[0]);
-  // As many balanced pairs per fold as the folder allows, up to 600 in all.
+  const pairs = drawFolderPairs(labels, folds, seed, root);
+  return { name: root, images, first: pairs.first, second: pairs.second, isSame: pairs.isSame };
+}
+
+/**
+ * The balanced pairs `arcface eval --data <folder>` scores: as many per fold as the folder
+ * allows, up to 60 (600 in all), drawn by `seed`. Exported so a baseline (raw pixels) can be
+ * scored on exactly the same pairs.
+ */
+export function drawFolderPairs(labels: readonly number[], folds: number, seed: number, root: string): VerificationPairs {
   for (let perFold = 60; perFold >= 2; perFold -= 2) {
     try {
-      const pairs = makeVerificationPairs(labels, { folds, pairsPerFold: perFold, seed });
-      return { name: root, images, first: pairs.first, second: pairs.second, isSame: pairs.isSame };
+      return makeVerificationPairs(labels, { folds, pairsPerFold: perFold, seed });
     } catch {
       // Too few same-identity pairs for this many: try fewer.
     }

@@ -20,6 +20,8 @@ export interface ModelMetadata {
   readonly classes: number;
   readonly steps: number;
   readonly data: string;
+  /** The training augmentation, as `--augment` gave it (absent in folders written before it was recorded). */
+  readonly augment?: JsonValue;
 }
 
 export const METADATA_FILE = 'arcface-model.json';

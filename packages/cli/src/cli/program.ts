@@ -94,6 +94,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       .option('--batch-size <n>', 'images per step', '64')
       .option('--lr <x>', 'peak learning rate (warm-up, then polynomial decay)', '0.1')
       .option('--seed <n>', 'seed', '1')
+      .option('--augment <json>', 'augmentation as JSON: flip probability, random resized crop, brightness and contrast jitter, e.g. \'{"flip": 0.5, "crop": {"scale": [0.8, 1]}, "brightness": 0.2, "contrast": 0.2}\'', '{"flip": 0.5}')
       .requiredOption('--out <dir>', 'run folder: checkpoints/ and the final model')
       .option('--resume', 'continue from the newest checkpoint in <out>/checkpoints', false)
       .option('--gradient-checkpoints <auto|none|blocks|n>', 'gradient checkpoints: recompute activations in the backward pass to save memory (auto: on wasm for large batches)', 'auto')
