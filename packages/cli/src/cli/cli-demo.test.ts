@@ -17,10 +17,11 @@ describe('arcface demo --quick (child process)', () => {
     const dir = await mkdtemp(join(tmpdir(), 'arcface-demo-'));
     dirs.push(dir);
     const out = join(dir, 'report');
-    const run = await runCliProcess(['demo', '--quick', '--out', out, '--backend', 'wasm'], { timeoutMs: 300_000 });
+    const run = await runCliProcess(['demo', '--quick', '--workers', '2', '--out', out, '--backend', 'wasm'], { timeoutMs: 300_000 });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/Estimated time: \d+ min/);
     expect(run.stderr).toContain('Recipe: quick (smoke test');
+    expect(run.stderr).toContain('in 2 worker processes');
     expect(run.stderr).toMatch(/This is a smoke test \(--quick\).*makes no claim/);
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as DemoReport;
     expect(report.runs.map((r) => r.margin.name)).toEqual(['additive-angular', 'additive-cosine', 'multiplicative-angular', 'combined', 'softmax-normalized']);

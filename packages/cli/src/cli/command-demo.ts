@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
 import { createMargin } from '@arcface/margins';
@@ -7,6 +8,7 @@ import { runDemo, type DemoProgress } from '../demo/run-demo';
 import { headline } from '../report/report-tables';
 import { writeReport } from '../report/write-report';
 import { positive } from './command-train';
+import { DEMO_WORKER_ARG } from './demo-worker-arg';
 
 export interface DemoCommandOptions {
   readonly quick?: boolean;
@@ -14,6 +16,7 @@ export interface DemoCommandOptions {
   readonly out: string;
   readonly steps?: string;
   readonly seeds?: string;
+  readonly workers?: string;
   readonly seed: string;
   readonly backbone?: string;
   readonly toy: boolean;
@@ -42,6 +45,13 @@ export async function demoCommand(options: DemoCommandOptions, backend: { backen
     backendNote: backend.note,
     command,
     progress,
+    // Worker processes run this same entry; one per core, at most two (the machines this demo
+    // targets have two), and none for the smoke test unless asked.
+    workers: {
+      count: options.workers === undefined ? (settings.quick ? 1 : Math.min(2, availableParallelism())) : positive('workers', options.workers),
+      entry: process.argv[1] as string,
+      args: [DEMO_WORKER_ARG],
+    },
   });
   const out = resolve(options.out);
   progress.log('writing the report…');

@@ -66,10 +66,11 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       .option('--quick', 'a smoke test: every part runs on one seed for a few steps; it makes no claim (CI)', false)
       .option('--data <folder>', 'real faces (<folder>/<identity>/<image>, e.g. ORL) instead of the embedded synthetic faces; uses the real-faces recipe (48×48, crop and colour augmentation, 300 steps, 3 seeds)')
       .option('--out <dir>', 'report folder', 'arcface-report')
-      .option('--steps <n>', 'training steps per margin and seed (default: the recipe\'s; synthetic 150, real faces 300, --quick 10)')
-      .option('--seeds <n>', 'how many seeds (seed, seed+1, …) each margin is trained on (default: synthetic 5, real faces 3, --quick 1)')
+      .option('--steps <n>', 'training steps per margin and seed (default: the recipe\'s; synthetic 300, real faces 300, --quick 10)')
+      .option('--seeds <n>', 'how many seeds (seed, seed+1, …) each margin is trained on (default: synthetic 6, real faces 3, --quick 1)')
       .option('--backbone <name>', 'backbone (default tiny-cnn; mlp on the cpu backend)')
       .option('--seed <n>', 'first seed of data, initial weights and order', '1')
+      .option('--workers <n>', 'processes that train the (seed, margin) runs side by side (default: min(2, cores); --quick: 1)')
       .option('--no-toy', 'skip the 2-D toy experiment')
       .addOption(backendOption()),
   ).action(async (options: DemoCommandOptions & { backend: string; verbose: boolean }) => {

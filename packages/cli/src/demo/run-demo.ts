@@ -1,7 +1,6 @@
 import { cpus, platform, arch } from 'node:os';
 
 import { createBackbone } from '@arcface/backbones';
-import { makeVerificationPairs } from '@arcface/data';
 import { createMargin } from '@arcface/margins';
 
 import * as tf from '@tensorflow/tfjs-core';
@@ -9,12 +8,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ClassCountStudy, DemoReport, MarginRunReport } from '../report/demo-report';
 import { runToyExperiment } from '@arcface/trainer/toy';
 import { meanNearestAngle, minimumPairAngle, randomCentresMinimumAngle } from './centre-angles';
-import { folderDemoData, syntheticDemoData, type DemoData, type ImageSet } from './demo-data';
+import type { DemoData, ImageSet } from './demo-data';
 import type { DemoSettings } from './demo-settings';
-import { embedImages } from './embed-images';
-import { angleStatistics, verifyPairs } from './evaluate-held-out';
+import { demoBackboneOptions, loadSeedData, runDemoMargin, seedPairs } from './run-margin';
 import { summarizeRuns } from './summarize-runs';
 import { trainDemoMargin } from './train-demo-margin';
+import { runCellsInWorkers, type DemoWorkers } from './worker-pool';
 
 /** Progress of a long demo, for a progress bar or a log. */
 export interface DemoProgress {
@@ -35,6 +34,8 @@ export interface RunDemoOptions {
   readonly backendNote?: string;
   readonly command: string;
   readonly progress?: DemoProgress;
+  /** Train the (seed, margin) cells in worker processes; absent or count 1: in this process. */
+  readonly workers?: DemoWorkers;
 }
 
 function imageCount(data: DemoData): { train: number; heldOut: number } {
@@ -63,21 +64,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
   const { settings } = options;
   const progress = options.progress;
   const size = settings.imageSize;
-  const loadData = (seed: number): Promise<DemoData> =>
-    options.data === undefined
-      ? Promise.resolve(
-          syntheticDemoData({
-            trainIdentities: settings.trainIdentities,
-            heldOutIdentities: settings.heldOutIdentities,
-            imagesPerIdentity: settings.imagesPerIdentity,
-            size,
-            seed,
-            difficulty: settings.difficulty,
-            conditions: settings.conditions,
-            backdrop: settings.backdrop,
-          }),
-        )
-      : folderDemoData(options.data, { size, heldOutIdentities: settings.heldOutIdentities, seed });
+  const loadData = (seed: number): Promise<DemoData> => loadSeedData(settings, seed, options.data);
   const seeds = settings.seeds;
   const firstSeed = seeds[0] as number;
   let data: DemoData | undefined = await loadData(firstSeed);
@@ -90,11 +77,11 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
     heldOutIdentities: data.heldOut.classes,
     heldOutImages: counts.heldOut,
   };
-  const backboneOptions = (seed: number) => ({ inputShape: [size, size, 3] as [number, number, number], embeddingSize: settings.embeddingSize, seed, ...settings.backboneOptions });
+  const backboneOptions = (seed: number) => demoBackboneOptions(settings, seed);
   const margins = settings.margins.map((m) => ({ ...m, fn: createMargin(m.name, m.options) }));
   const batchSize = Math.min(settings.batchSize, counts.train);
-  const thetaEvery = Math.max(1, Math.ceil(settings.steps / Math.max(1, settings.snapshots)));
-  const runs: MarginRunReport[] = [];
+  const parallel = Math.max(1, Math.min(options.workers?.count ?? 1, seeds.length * margins.length));
+  let runs: MarginRunReport[] = [];
   let classCounts: ClassCountStudy | undefined;
   try {
     // Time a few steps first, so the user knows how long the whole run takes before it starts.
@@ -119,61 +106,54 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
     const classCountSteps = settings.classCounts.enabled ? settings.classCounts.counts.filter((c) => c <= data!.train.classes).length * settings.classCounts.steps : 0;
     // Each run also embeds the held-out and training images and takes its snapshots: about
     // 15 steps' worth on this network (measured). A toy step costs about 1/20 of a backbone step.
-    const runSteps = seeds.length * margins.length * (settings.steps + 15) + classCountSteps;
     const toySteps = settings.toy.enabled ? 2 * settings.toy.steps : 0;
-    const estimateMs = perStep * runSteps + 0.05 * perStep * toySteps;
+    // Workers share the grid; the centre-angle study and the toy run afterwards in this process.
+    const gridSteps = seeds.length * margins.length * (settings.steps + 15);
+    const estimateMs = perStep * (gridSteps / parallel + classCountSteps) + 0.05 * perStep * toySteps + (parallel > 1 ? 15_000 : 0);
     progress?.log(`Recipe: ${settings.recipe.name} (${settings.recipe.description}).`);
     if (settings.quick) progress?.log('This is a smoke test (--quick): it checks that every part runs and makes no claim about the margins.');
     progress?.log(
       `Training ${margins.length} margins × ${seeds.length} seed${seeds.length === 1 ? '' : 's'} (${seeds.join(', ')}) × ${settings.steps} steps ` +
         `(batch ${batchSize}, ${settings.backbone}, ${size}×${size}) on ${counts.train} images of ${data.train.classes} identities; ` +
-        `${data.heldOut.classes} identities held out. Estimated time: ${Math.ceil(estimateMs / 60_000)} min ` +
-        `(${(perStep / 1000).toFixed(2)} s per step on ${options.backend}).`,
+        `${data.heldOut.classes} identities held out${parallel > 1 ? `, in ${parallel} worker processes` : ''}. ` +
+        `Estimated time: ${Math.ceil(estimateMs / 60_000)} min (${(perStep / 1000).toFixed(2)} s per step on ${options.backend}).`,
     );
+    const report = (run: MarginRunReport): void =>
+      progress?.log(
+        `seed ${run.seed} · ${run.label}: held-out accuracy ${(100 * run.verification.accuracy.mean).toFixed(2)}% ± ${(100 * run.verification.accuracy.std).toFixed(2)} (folds), ` +
+          `AUC ${run.verification.auc.toFixed(4)}`,
+      );
 
-    for (const seed of seeds) {
+    if (parallel > 1 && options.workers !== undefined) {
+      const cells = seeds.flatMap((seed) => margins.map((_, marginIndex) => ({ seed, marginIndex })));
+      const total = cells.length * settings.steps;
+      let done = 0;
+      progress?.start(`${cells.length} runs in ${parallel} workers`, total);
+      runs = await runCellsInWorkers(
+        { ...options.workers, count: parallel },
+        { type: 'init', settings, ...(options.data === undefined ? {} : { data: options.data }), backend: options.backend },
+        cells,
+        {
+          onStep: () => progress?.update((done += 1)),
+          onDone: (run) => {
+            progress?.log(`seed ${run.seed} · ${run.label}: held-out accuracy ${(100 * run.verification.accuracy.mean).toFixed(2)}%`);
+          },
+        },
+      );
+      progress?.stop();
+      if (settings.classCounts.enabled) classCounts = await classCountStudy(data, firstSeed);
+    }
+
+    for (const seed of parallel > 1 ? [] : seeds) {
       data ??= await loadData(seed);
       const seedData: DemoData = data;
-      const pairs = makeVerificationPairs(seedData.heldOut.labels, { folds: 10, pairsPerFold: settings.pairsPerFold, seed });
-      for (const margin of margins) {
-        const model = createBackbone(settings.backbone, backboneOptions(seed));
-        try {
-          progress?.start(`seed ${seed} · ${margin.label}`, settings.steps);
-          const run = await trainDemoMargin({
-            model,
-            train: seedData.train,
-            margin: margin.fn,
-            steps: settings.steps,
-            batchSize,
-            learningRate: settings.learningRate,
-            weightDecay: settings.weightDecay,
-            augment: settings.augment,
-            seed,
-            thetaEvery,
-            onStep: (step, loss) => progress?.update(step + 1, `loss ${loss.toFixed(3)}`),
-          });
-          progress?.stop();
-          const held = await embedImages(model, seedData.heldOut.images, { flipSum: true });
-          const verification = verifyPairs(held.data, held.size, pairs);
-          const trained = await embedImages(model, seedData.train.images);
-          const angles = await angleStatistics(trained.data, trained.size, seedData.train.labels, seedData.train.classes, run.centers);
-          const heldAngles = await angleStatistics(held.data, held.size, seedData.heldOut.labels, seedData.heldOut.classes);
-          runs.push({
-            label: margin.label,
-            seed,
-            margin: { name: margin.fn.name, options: { ...margin.fn.options } },
-            training: { steps: settings.steps, batchSize, durationMs: run.durationMs, loss: run.loss, theta: run.theta, angles: run.angles },
-            verification,
-            angles,
-            heldOutAngles: { intra: heldAngles.intra, inter: heldAngles.inter },
-          });
-          progress?.log(
-            `seed ${seed} · ${margin.label}: held-out accuracy ${(100 * verification.accuracy.mean).toFixed(2)}% ± ${(100 * verification.accuracy.std).toFixed(2)} (folds), ` +
-              `AUC ${verification.auc.toFixed(4)}`,
-          );
-        } finally {
-          model.dispose();
-        }
+      const pairs = seedPairs(settings, seedData, seed);
+      for (const [marginIndex, margin] of margins.entries()) {
+        progress?.start(`seed ${seed} · ${margin.label}`, settings.steps);
+        const run = await runDemoMargin({ settings, seed, marginIndex, data: seedData, pairs, onStep: (step, loss) => progress?.update(step + 1, `loss ${loss.toFixed(3)}`) });
+        progress?.stop();
+        runs.push(run);
+        report(run);
       }
       if (classCounts === undefined && settings.classCounts.enabled) classCounts = await classCountStudy(seedData, seed);
       seedData.dispose();
