@@ -36,13 +36,15 @@ describe('arcface train, eval --bin and embed (child processes)', () => {
     const model = join(dir, 'run');
     const train = await runCliProcess(
       ['train', '--data', join(dir, 'faces'), '--margin', 'additive-angular', '--margin-options', '{"m": 0.5, "s": 16}', '--backbone', 'mlp',
-        '--backbone-options', '{"hidden": [32]}', '--image-size', '16', '--embedding-size', '16', '--steps', '4', '--batch-size', '8', '--out', model, '--backend', 'wasm'],
+        '--backbone-options', '{"hidden": [32]}', '--image-size', '16', '--embedding-size', '16', '--steps', '4', '--batch-size', '8', '--out', model, '--backend', 'wasm',
+        '--augment', '{"flip": 0.5, "crop": {"scale": [0.8, 1]}, "brightness": 0.1}'],
       { timeoutMs: 240_000 },
     );
     expect(train.stderr).toContain('trained 4 steps');
     expect(train.code).toBe(0);
-    const metadata = JSON.parse(await readFile(join(model, 'arcface-model.json'), 'utf8')) as { margin: { name: string; options: { m: number } }; classes: number; steps: number };
+    const metadata = JSON.parse(await readFile(join(model, 'arcface-model.json'), 'utf8')) as { margin: { name: string; options: { m: number } }; classes: number; steps: number; augment: unknown };
     expect(metadata.margin).toMatchObject({ name: 'additive-angular', options: { m: 0.5 } });
+    expect(metadata.augment).toEqual({ flip: 0.5, crop: { scale: [0.8, 1] }, brightness: 0.1 });
     expect(metadata.classes).toBe(identities);
     expect(metadata.steps).toBe(4);
 
