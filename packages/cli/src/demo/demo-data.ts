@@ -70,7 +70,7 @@ export function syntheticDemoData(options: SyntheticDataOptions): DemoData {
   const train = make(trainIdx);
   const heldOut = make(heldIdx);
   return {
-    source: `synthetic faces (seed ${options.seed}, difficulty ${options.difficulty ?? 0.5})`,
+    source: `synthetic faces (seed ${options.seed}, difficulty ${options.difficulty ?? 0.5}, ${options.conditions ?? 'classic'} conditions, ${options.backdrop ?? 'varied'} backdrop)`,
     train,
     heldOut,
     dispose: () => tf.dispose([train.images, heldOut.images]),

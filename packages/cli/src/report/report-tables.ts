@@ -19,10 +19,10 @@ function percentInterval(low: number, high: number, digits = 2): string {
   return Number.isFinite(low) && Number.isFinite(high) ? `[${(100 * low).toFixed(digits)}, ${(100 * high).toFixed(digits)}]` : 'n/a (one seed)';
 }
 
-/** A p-value with sensible digits: `0.0123`, `< 0.0001`. */
+/** A p-value as a statement: `p = 0.0123`, `p < 0.0001`. */
 export function formatP(p: number): string {
-  if (!Number.isFinite(p)) return 'n/a';
-  return p < 1e-4 ? '< 0.0001' : p.toFixed(4);
+  if (!Number.isFinite(p)) return 'p n/a';
+  return p < 1e-4 ? 'p < 0.0001' : `p = ${p.toFixed(4)}`;
 }
 
 /** Per margin over seeds: mean held-out accuracy with its 95% t interval, AUC and TAR means. */
@@ -66,8 +66,8 @@ export function comparisonTable(report: DemoReport): ReportTable | undefined {
         c.differences.map(points).join(', '),
         `${points(c.difference.mean)} points`,
         Number.isFinite(c.difference.low) ? `[${points(c.difference.low)}, ${points(c.difference.high)}]` : 'n/a (one seed)',
-        Number.isFinite(c.tTest.p) ? `t = ${c.tTest.t.toFixed(2)}, df = ${c.tTest.df}, p = ${formatP(c.tTest.p)}` : 'n/a',
-        `${c.signTest.wins} wins, ${c.signTest.losses} losses${c.signTest.ties > 0 ? `, ${c.signTest.ties} ties` : ''}; p = ${formatP(c.signTest.p)}`,
+        Number.isFinite(c.tTest.p) ? `t = ${c.tTest.t.toFixed(2)}, df = ${c.tTest.df}, ${formatP(c.tTest.p)}` : 'n/a',
+        `${c.signTest.wins} wins, ${c.signTest.losses} losses${c.signTest.ties > 0 ? `, ${c.signTest.ties} ties` : ''}; ${formatP(c.signTest.p)}`,
       ],
     ],
     note: 'Both p-values are two-sided. The sign test is exact (binomial, ties dropped); with n seeds its smallest possible p is 2/2ⁿ.',
@@ -208,7 +208,7 @@ export function headline(report: DemoReport): string | undefined {
   const means = `${c.a} ${formatPercent(arc.accuracy.mean)} vs ${c.b} ${formatPercent(base.accuracy.mean)} mean held-out accuracy over ${c.seeds.length} paired seeds`;
   if (!Number.isFinite(c.difference.low)) return `${means} (${signed(delta)} points; one seed gives no interval).`;
   const interval = `95% interval [${signed(100 * c.difference.low)}, ${signed(100 * c.difference.high)}] points`;
-  const tests = `paired t-test p = ${formatP(c.tTest.p)}, sign test ${c.signTest.wins}/${c.signTest.wins + c.signTest.losses} (p = ${formatP(c.signTest.p)})`;
+  const tests = `paired t-test ${formatP(c.tTest.p)}, sign test ${c.signTest.wins}/${c.signTest.wins + c.signTest.losses} (${formatP(c.signTest.p)})`;
   const verdict =
     c.difference.low > 0 ? `${c.a} beats ${c.b}` : c.difference.high < 0 ? `${c.a} trails ${c.b}` : `No significant difference between ${c.a} and ${c.b}`;
   return `${verdict}: ${means}, difference ${signed(delta)} points, ${interval}; ${tests}.`;
