@@ -11,6 +11,7 @@ import { meanNearestAngle, minimumPairAngle, randomCentresMinimumAngle } from '.
 import type { DemoData, ImageSet } from './demo-data';
 import type { DemoSettings } from './demo-settings';
 import { demoBackboneOptions, loadSeedData, runDemoMargin, seedPairs } from './run-margin';
+import { quantile } from './statistics';
 import { summarizeRuns } from './summarize-runs';
 import { trainDemoMargin } from './train-demo-margin';
 import { runCellsInWorkers, type DemoWorkers } from './worker-pool';
@@ -85,14 +86,15 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
   let classCounts: ClassCountStudy | undefined;
   try {
     // Time a few steps first, so the user knows how long the whole run takes before it starts.
-    // The first step compiles kernels; time the two after it.
+    // The first steps compile kernels and warm the JIT; the median interval after them is the
+    // step time (one slow interval, another process taking the core, does not move it).
     const probe = createBackbone(settings.backbone, backboneOptions(firstSeed));
     const stamps: number[] = [];
     await trainDemoMargin({
       model: probe,
       train: data.train,
       margin: margins[0]?.fn ?? createMargin('softmax-normalized'),
-      steps: 3,
+      steps: 7,
       batchSize,
       // The probe model is thrown away: the rate only has to be a valid one.
       learningRate: settings.learningRate,
@@ -102,7 +104,8 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
       onStep: () => stamps.push(performance.now()),
     });
     probe.dispose();
-    const perStep = ((stamps[2] as number) - (stamps[0] as number)) / 2;
+    const intervals = stamps.slice(3).map((t, i) => t - (stamps[i + 2] as number)).sort((a, b) => a - b);
+    const perStep = quantile(intervals, 0.5);
     const classCountSteps = settings.classCounts.enabled ? settings.classCounts.counts.filter((c) => c <= data!.train.classes).length * settings.classCounts.steps : 0;
     // Each run also embeds the held-out and training images and takes its snapshots: about
     // 15 steps' worth on this network (measured). A toy step costs about 1/20 of a backbone step.
