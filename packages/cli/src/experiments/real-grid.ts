@@ -11,6 +11,9 @@
  *     --orl ../shared/data/orl --yale ../shared/data/yale [--seeds 1,2,3] [--steps 300] [--size 48] \
  *     [--jobs 2] [--minutes 30] [--out real-grid.jsonl]
  *
+ * `--table-only 1 --out <file.jsonl>` prints the table of the runs a file holds, without
+ * running anything (for example after concatenating the files of two grids run side by side).
+ *
  * The split folders are temporary copies under the system's temp folder (image folders skip
  * symbolic links), removed at the end; nothing is written into the repository. Yale's
  * byte-identical duplicates are dropped first (one file of each group stays).
@@ -142,6 +145,10 @@ async function previousRows(): Promise<Row[]> {
 }
 
 async function main(): Promise<void> {
+  if (args.get('table-only') === '1') {
+    printTable(await previousRows());
+    return;
+  }
   if (SETS.length === 0) throw new Error('pass --orl <folder> and/or --yale <folder>');
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run pnpm --filter @arcface/cli... build first`);
   const rows = await previousRows();
