@@ -9,7 +9,7 @@
  *   pnpm --filter @arcface/cli... build
  *   node --conditions=@arcface/source --import tsx packages/cli/src/experiments/real-grid.ts \
  *     --orl ../shared/data/orl --yale ../shared/data/yale [--seeds 1,2,3] [--steps 300] [--size 48] \
- *     [--jobs 2] [--minutes 30] [--out real-grid.jsonl]
+ *     [--jobs 2] [--minutes 30] [--out real-grid.jsonl] [--margins ArcFace,Norm-Softmax]
  *
  * `--table-only 1 --out <file.jsonl>` prints the table of the runs a file holds, without
  * running anything (for example after concatenating the files of two grids run side by side).
@@ -43,7 +43,7 @@ const out = resolve(args.get('out') ?? 'real-grid.jsonl');
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = resolve(here, '../../dist/bin.js');
 const AUGMENT = { flip: 0.5, crop: { scale: [0.8, 1] }, brightness: 0.2, contrast: 0.2 };
-const MARGINS = [
+const ALL_MARGINS = [
   { label: 'ArcFace', name: 'additive-angular', options: { m: 0.5, s: 16 } },
   { label: 'Combined', name: 'combined', options: { m1: 1, m2: 0.3, m3: 0.2, s: 16 } },
   { label: 'CosFace', name: 'additive-cosine', options: { m: 0.35, s: 16 } },
@@ -52,6 +52,8 @@ const MARGINS = [
 ];
 const RAW = 'raw pixels (per-image centred)';
 const RAW_SET_MEAN = 'raw pixels (set-mean centred)';
+// `--margins` runs only some (by label), e.g. to finish a paired comparison first.
+const MARGINS = args.has('margins') ? ALL_MARGINS.filter((m) => (args.get('margins') as string).split(',').includes(m.label)) : ALL_MARGINS;
 const SETS = [
   { name: 'ORL', root: args.get('orl'), heldOut: 10, flat: false },
   { name: 'Yale', root: args.get('yale'), heldOut: 5, flat: true },
@@ -208,7 +210,7 @@ function printTable(rows: readonly Row[]): void {
   console.log(`\nRecipe: tiny-cnn (16, 32, 64 channels, 64-d embedding), ${size}×${size} input, ${steps} steps of batch 64, SGD lr 0.1 (warm-up, polynomial decay), s = 16, augmentation ${JSON.stringify(AUGMENT)}; arcface eval: 10 folds, flip-summed.`);
   for (const set of [...new Set(rows.map((r) => r.set))]) {
     const own = rows.filter((r) => r.set === set);
-    const methods = [...MARGINS.map((m) => m.label), RAW, RAW_SET_MEAN].filter((m) => own.some((r) => r.method === m));
+    const methods = [...ALL_MARGINS.map((m) => m.label), RAW, RAW_SET_MEAN].filter((m) => own.some((r) => r.method === m));
     console.log(`\n### ${set}\n`);
     console.log('| method | seeds | mean accuracy | 95% interval | per seed | mean AUC |');
     console.log('|---|---|---|---|---|---|');
