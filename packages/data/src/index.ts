@@ -40,7 +40,7 @@ export { centreInputs } from './image/centre-inputs';
 export { checkIndex, datasetLabels, subsetDataset, type FaceDataset } from './dataset/face-dataset';
 
 export { sampleIdentity, type FaceIdentity, type Rgb } from './synthetic/face-identity';
-export { sampleVariation, type FaceVariation, type FaceOcclusion } from './synthetic/face-variation';
+export { sampleVariation, type FaceConditions, type FaceVariation, type FaceOcclusion } from './synthetic/face-variation';
 export { renderFace } from './synthetic/render-face';
 export {
   createSyntheticFaces,

@@ -1,10 +1,16 @@
 #!/usr/bin/env node
 import { spawn } from 'node:child_process';
 import { runCli } from './program';
+import { DEMO_WORKER_ARG } from './demo-worker-arg';
 import { RELAUNCHED, relaunchArguments } from './relaxed-simd';
 
-// The `arcface` command. Exit codes: 0 done, 1 failed, 2 wrong usage.
 function run(): void {
+  // The demo's worker processes are this same entry, started with a hidden first argument.
+  if (process.argv[2] === DEMO_WORKER_ARG) {
+    void import('./demo-worker-main').then((m) => m.main());
+    return;
+  }
+  // The `arcface` command. Exit codes: 0 done, 1 failed, 2 wrong usage.
   runCli(process.argv).then(
     (code) => {
       process.exitCode = code;
@@ -17,7 +23,8 @@ function run(): void {
 }
 
 // On Node 20 the command starts itself again with relaxed SIMD (see relaxed-simd.ts): same
-// arguments, same terminal, its exit code passed on, signals forwarded.
+// arguments, same terminal, its exit code passed on, signals forwarded. Demo workers are forked
+// with the parent's flags, so they never restart.
 const relaunch = relaunchArguments();
 if (relaunch === undefined) {
   run();

@@ -36,7 +36,8 @@ describe('arcface train, eval --bin and embed (child processes)', () => {
     const model = join(dir, 'run');
     const train = await runCliProcess(
       ['train', '--data', join(dir, 'faces'), '--margin', 'additive-angular', '--margin-options', '{"m": 0.5, "s": 16}', '--backbone', 'mlp',
-        '--backbone-options', '{"hidden": [32]}', '--image-size', '16', '--embedding-size', '16', '--steps', '40', '--batch-size', '8', '--out', model, '--backend', 'wasm'],
+        '--backbone-options', '{"hidden": [32]}', '--image-size', '16', '--embedding-size', '16', '--steps', '40', '--batch-size', '8', '--out', model, '--backend', 'wasm',
+        '--augment', '{"flip": 0.5, "brightness": 0.1}'],
       { timeoutMs: 240_000 },
     );
     expect(train.stderr).toContain('trained 40 steps');
@@ -53,8 +54,9 @@ describe('arcface train, eval --bin and embed (child processes)', () => {
     const onFaces = JSON.parse(learned.stdout) as { pairs: number; accuracy: { mean: number } };
     expect(onFaces.pairs).toBeGreaterThanOrEqual(60);
     expect(onFaces.accuracy.mean).toBeGreaterThanOrEqual(0.85);
-    const metadata = JSON.parse(await readFile(join(model, 'arcface-model.json'), 'utf8')) as { margin: { name: string; options: { m: number } }; classes: number; steps: number };
+    const metadata = JSON.parse(await readFile(join(model, 'arcface-model.json'), 'utf8')) as { margin: { name: string; options: { m: number } }; classes: number; steps: number; augment: unknown };
     expect(metadata.margin).toMatchObject({ name: 'additive-angular', options: { m: 0.5 } });
+    expect(metadata.augment).toEqual({ flip: 0.5, brightness: 0.1 });
     expect(metadata.classes).toBe(identities);
     expect(metadata.steps).toBe(40);
 

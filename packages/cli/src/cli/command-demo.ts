@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
 import { createMargin } from '@arcface/margins';
@@ -7,12 +8,15 @@ import { runDemo, type DemoProgress } from '../demo/run-demo';
 import { headline } from '../report/report-tables';
 import { writeReport } from '../report/write-report';
 import { positive } from './command-train';
+import { DEMO_WORKER_ARG } from './demo-worker-arg';
 
 export interface DemoCommandOptions {
   readonly quick?: boolean;
   readonly data?: string;
   readonly out: string;
   readonly steps?: string;
+  readonly seeds?: string;
+  readonly workers?: string;
   readonly seed: string;
   readonly backbone?: string;
   readonly toy: boolean;
@@ -26,12 +30,12 @@ export async function demoCommand(options: DemoCommandOptions, backend: { backen
   // The pure-JS cpu backend takes about a minute per convolutional training step: use the
   // dense network there, so the demo still finishes.
   const backbone = options.backbone ?? (backend.backend === 'cpu' ? 'mlp' : 'tiny-cnn');
-  const base = demoSettings({ quick: options.quick === true, backbone, seed: Number(options.seed) });
+  const base = demoSettings({ quick: options.quick === true, backbone, seed: Number(options.seed), data: options.data !== undefined });
+  const first = base.seeds[0] as number;
   const settings = {
     ...base,
     ...(options.steps === undefined ? {} : { steps: positive('steps', options.steps) }),
-    // ORL-sized sets: 40 identities, 10 held out (30 train), as the real-data runs use.
-    ...(options.data === undefined ? {} : { heldOutIdentities: 10 }),
+    ...(options.seeds === undefined ? {} : { seeds: Array.from({ length: positive('seeds', options.seeds) }, (_, i) => first + i) }),
     toy: { ...base.toy, enabled: options.toy },
   };
   const report = await runDemo({
@@ -41,6 +45,13 @@ export async function demoCommand(options: DemoCommandOptions, backend: { backen
     backendNote: backend.note,
     command,
     progress,
+    // Worker processes run this same entry; one per core, at most two (the machines this demo
+    // targets have two), and none for the smoke test unless asked.
+    workers: {
+      count: options.workers === undefined ? (settings.quick ? 1 : Math.min(2, availableParallelism())) : positive('workers', options.workers),
+      entry: process.argv[1] as string,
+      args: [DEMO_WORKER_ARG],
+    },
   });
   const out = resolve(options.out);
   progress.log('writing the report…');

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 
 import { evaluateVerification, verificationDistances, type VerificationResult } from '@arcface/core';
-import { describeSingletons, imagesToTensor, makeVerificationPairs, pairCapacity, type RgbImage } from '@arcface/data';
+import { describeSingletons, imagesToTensor, makeVerificationPairs, pairCapacity, type RgbImage, type VerificationPairs } from '@arcface/data';
 import { lfwImagePath } from '@arcface/data';
 import { readLfwPairs, readVerificationBin } from '@arcface/data/node';
 
@@ -107,21 +107,44 @@ async function folderSet(
   const { images, labels, identities } = await readFaceFolder(root, inputShape[0]);
   // Say which identities cannot take part in a same-identity pair, and what the folder allows.
   const capacity = pairCapacity(labels);
-  const singles = capacity.singletons.map((c) => identities[c] as string);
+  const identity = (c: number): string => identities[c] as string;
   const available = { same: capacity.samePairs, different: capacity.differentPairs };
-  if (singles.length > 0) log(`eval: ${describeSingletons(capacity, (c) => identities[c] as string)}`);
-  // As many balanced pairs per fold as the folder allows, up to 600 in all.
+  if (capacity.singletons.length > 0) log(`eval: ${describeSingletons(capacity, identity)}`);
+  const pairs = drawFolderPairs(labels, folds, seed, root, identity);
+  log(`eval: ${pairs.isSame.length} pairs drawn (${folds} folds of ${pairs.isSame.length / folds}) from the ${available.same} same-identity and ${available.different} different-identity pairs '${root}' can form`);
+  return {
+    name: root,
+    images,
+    first: pairs.first,
+    second: pairs.second,
+    isSame: pairs.isSame,
+    singleImageIdentities: capacity.singletons.map(identity),
+    pairsAvailable: available,
+  };
+}
+
+/**
+ * The balanced pairs `arcface eval --data <folder>` scores: as many per fold as the folder
+ * allows, up to 60 (600 in all), drawn by `seed`. Exported so a baseline (raw pixels) can be
+ * scored on exactly the same pairs.
+ */
+export function drawFolderPairs(
+  labels: readonly number[],
+  folds: number,
+  seed: number,
+  root: string,
+  identity: (label: number) => string = String,
+): VerificationPairs {
   for (let perFold = 60; perFold >= 2; perFold -= 2) {
     try {
-      const pairs = makeVerificationPairs(labels, { folds, pairsPerFold: perFold, seed });
-      log(`eval: ${pairs.isSame.length} pairs drawn (${folds} folds of ${perFold}) from the ${available.same} same-identity and ${available.different} different-identity pairs '${root}' can form`);
-      return { name: root, images, first: pairs.first, second: pairs.second, isSame: pairs.isSame, singleImageIdentities: singles, pairsAvailable: available };
+      return makeVerificationPairs(labels, { folds, pairsPerFold: perFold, seed });
     } catch {
       // Too few same-identity pairs for this many: try fewer.
     }
   }
+  const capacity = pairCapacity(labels);
   throw new OptionValueError(
-    `'${root}' can form ${available.same} same-identity pairs (${describeSingletons(capacity, (c) => identities[c] as string)}), ` +
+    `'${root}' can form ${capacity.samePairs} same-identity pairs (${describeSingletons(capacity, identity)}), ` +
       `too few to draw ${folds} folds of verification pairs (${folds} needed); add a second image of more identities or pass --folds with a smaller number`,
   );
 }

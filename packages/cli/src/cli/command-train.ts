@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { createBackbone } from '@arcface/backbones';
-import { type BadImagePolicy, type FaceDataset, formatBadImages, screenDataset } from '@arcface/data';
+import { type AugmentOptions, type BadImagePolicy, type FaceDataset, formatBadImages, screenDataset } from '@arcface/data';
 import { openImageFolder, openRecordIODataset } from '@arcface/data/node';
 import { createMargin, type JsonValue, type MarginOptions } from '@arcface/margins';
 import { createTrainer, type GradientCheckpoints } from '@arcface/trainer';
@@ -30,6 +30,8 @@ export interface TrainCommandOptions {
   readonly resume?: boolean;
   readonly seed: string;
   readonly gradientCheckpoints?: string;
+  /** `--augment`: training augmentation (see augmentOption). */
+  readonly augment?: string;
   /** `stop` (default): list every unreadable image and stop before training; `skip`: train on the rest. */
   readonly onBadImage?: string;
   /** A model folder whose backbone (weights included) training starts from. */
@@ -75,6 +77,34 @@ export function jsonObject(name: string, value: string | undefined): { [key: str
   return parsed as { [key: string]: JsonValue };
 }
 
+/**
+ * Parses `--augment`: a JSON object of the data pipeline's augmentation (`flip`, `crop`,
+ * `brightness`, `contrast`), e.g. `'{"flip": 0.5, "crop": {"scale": [0.8, 1]}}'`.
+ */
+export function augmentOption(value: string | undefined): AugmentOptions {
+  if (value === undefined) return { flip: 0.5 };
+  const parsed = jsonObject('augment', value);
+  const known = new Set(['flip', 'crop', 'brightness', 'contrast']);
+  for (const key of Object.keys(parsed)) {
+    if (!known.has(key)) throw new OptionValueError(`--augment: unknown key '${key}'; use flip, crop, brightness or contrast, e.g. '{"flip": 0.5, "crop": {"scale": [0.8, 1]}, "brightness": 0.2}'`);
+  }
+  const number01 = (key: string): void => {
+    const v = parsed[key];
+    if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= 1)) throw new OptionValueError(`--augment: ${key} must be a number in [0, 1], got ${JSON.stringify(v)}`);
+  };
+  number01('flip');
+  number01('brightness');
+  number01('contrast');
+  const crop = parsed.crop as { scale?: unknown } | undefined;
+  if (crop !== undefined) {
+    const scale = crop?.scale;
+    if (!(Array.isArray(scale) && scale.length === 2 && scale.every((x) => typeof x === 'number') && (scale[0] as number) > 0 && (scale[0] as number) <= (scale[1] as number) && (scale[1] as number) <= 1)) {
+      throw new OptionValueError(`--augment: crop must be {"scale": [low, high]} with 0 < low ≤ high ≤ 1, got ${JSON.stringify(crop)}`);
+    }
+  }
+  return parsed as AugmentOptions;
+}
+
 /** Opens `--data`: a RecordIO `.rec` or a folder of identity folders. */
 export async function openTrainingData(path: string, size: number): Promise<{ dataset: FaceDataset; close: () => Promise<void> }> {
   if (path.endsWith('.rec')) {
@@ -98,6 +128,7 @@ export async function trainCommand(options: TrainCommandOptions, progress: DemoP
   const lr = positive('lr', options.lr, true);
   const seed = Number(options.seed);
   const marginOptions: MarginOptions = jsonObject('margin-options', options.marginOptions);
+  const augment = augmentOption(options.augment);
   // Build the margin first: an unknown name or a bad option fails before any data is read.
   const margin = createMargin(options.margin, marginOptions);
   let backbone: { name: string; options: { [key: string]: JsonValue | undefined } };
@@ -151,7 +182,7 @@ export async function trainCommand(options: TrainCommandOptions, progress: DemoP
       steps,
       seed,
       gradientCheckpoints: gradientCheckpointsOption(options.gradientCheckpoints ?? 'auto'),
-      augment: { flip: 0.5 },
+      augment,
       schedule: { type: 'polynomial', lr, warmupSteps: Math.max(1, Math.round(steps / 10)), totalSteps: steps },
       checkpoint: { store: fileCheckpointStore(checkpoints, { keep: 3 }), every: Math.max(1, Math.round(steps / 5)), resume: options.resume === true },
       evaluation: { statisticsSamples: 0 },
@@ -181,6 +212,7 @@ export async function trainCommand(options: TrainCommandOptions, progress: DemoP
         data: options.data,
         ...(source !== undefined ? { source } : {}),
         ...(options.init !== undefined ? { initialisedFrom: options.init } : {}),
+        augment: JSON.parse(JSON.stringify(augment)) as JsonValue,
       });
       const last = result.history[result.history.length - 1];
       progress.log(`trained ${result.step} steps${last === undefined ? '' : `, last loss ${last.loss.toFixed(4)}`}; model written to ${options.out}`);

@@ -35,6 +35,8 @@ export interface ModelMetadata {
   };
   /** `train --init`: the model folder training started from. */
   readonly initialisedFrom?: string;
+  /** The training augmentation, as `--augment` gave it (absent in folders written before it was recorded). */
+  readonly augment?: JsonValue;
 }
 
 export const METADATA_FILE = 'arcface-model.json';

@@ -77,12 +77,14 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     program
       .command('demo')
       .description('train the same backbone with ArcFace, CosFace, SphereFace, combined and normalised softmax, evaluate each on held-out identities, run the toy experiment, write a report')
-      .option('--quick', 'a short run that still trains and evaluates every margin (CI)', false)
-      .option('--data <folder>', 'real faces (<folder>/<identity>/<image>, e.g. ORL) instead of the embedded synthetic faces')
+      .option('--quick', 'a smoke test: every part runs on one seed for a few steps; it makes no claim (CI)', false)
+      .option('--data <folder>', 'real faces (<folder>/<identity>/<image>, e.g. ORL) instead of the embedded synthetic faces; uses the real-faces recipe (48×48, crop and colour augmentation, 300 steps, 3 seeds)')
       .option('--out <dir>', 'report folder', 'arcface-report')
-      .option('--steps <n>', 'training steps per margin (default 150, --quick 12)')
+      .option('--steps <n>', 'training steps per margin and seed (default: the recipe\'s; synthetic 300, real faces 300, --quick 10)')
+      .option('--seeds <n>', 'how many seeds (seed, seed+1, …) each margin is trained on (default: synthetic 6, real faces 3, --quick 1)')
       .option('--backbone <name>', 'backbone (default tiny-cnn; mlp on the cpu backend)')
-      .option('--seed <n>', 'seed of data, initial weights and order', '1')
+      .option('--seed <n>', 'first seed of data, initial weights and order', '1')
+      .option('--workers <n>', 'processes that train the (seed, margin) runs side by side (default: min(2, cores); --quick: 1)')
       .option('--no-toy', 'skip the 2-D toy experiment')
       .addOption(backendOption()),
   ).action(async (options: DemoCommandOptions & { backend: string; verbose: boolean }) => {
@@ -107,6 +109,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       .option('--batch-size <n>', 'images per step', '64')
       .option('--lr <x>', 'peak learning rate (warm-up, then polynomial decay)', '0.1')
       .option('--seed <n>', 'seed', '1')
+      .option('--augment <json>', 'augmentation as JSON: flip probability, random resized crop, brightness and contrast jitter, e.g. \'{"flip": 0.5, "crop": {"scale": [0.8, 1]}, "brightness": 0.2, "contrast": 0.2}\'', '{"flip": 0.5}')
       .requiredOption('--out <dir>', 'run folder: checkpoints/ and the final model')
       .option('--resume', 'continue from the newest checkpoint in <out>/checkpoints', false)
       .option('--init <model dir>', 'start from the weights of a model folder (arcface import or train); a new head for the identities in --data; --backbone, --image-size and --embedding-size come from the folder')

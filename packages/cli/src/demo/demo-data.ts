@@ -37,6 +37,8 @@ export interface SyntheticDataOptions {
   readonly size: number;
   readonly seed: number;
   readonly difficulty?: number;
+  readonly conditions?: 'classic' | 'wild';
+  readonly backdrop?: 'varied' | 'plain';
 }
 
 /**
@@ -53,6 +55,8 @@ export function syntheticDemoData(options: SyntheticDataOptions): DemoData {
     seed: options.seed,
     difficulty: options.difficulty ?? 0.5,
     cacheSize: 0,
+    ...(options.conditions === undefined ? {} : { conditions: options.conditions }),
+    ...(options.backdrop === undefined ? {} : { backdrop: options.backdrop }),
   });
   const split = options.trainIdentities * options.imagesPerIdentity;
   const all = Array.from({ length: faces.length }, (_, i) => i);
@@ -66,7 +70,7 @@ export function syntheticDemoData(options: SyntheticDataOptions): DemoData {
   const train = make(trainIdx);
   const heldOut = make(heldIdx);
   return {
-    source: `synthetic faces (seed ${options.seed}, difficulty ${options.difficulty ?? 0.5})`,
+    source: `synthetic faces (seed ${options.seed}, difficulty ${options.difficulty ?? 0.5}, ${options.conditions ?? 'classic'} conditions, ${options.backdrop ?? 'varied'} backdrop)`,
     train,
     heldOut,
     dispose: () => tf.dispose([train.images, heldOut.images]),

@@ -1,16 +1,20 @@
 import { cpus, platform, arch } from 'node:os';
 
 import { createBackbone } from '@arcface/backbones';
-import { makeVerificationPairs } from '@arcface/data';
 import { createMargin } from '@arcface/margins';
 
-import type { DemoReport, MarginRunReport } from '../report/demo-report';
+import * as tf from '@tensorflow/tfjs-core';
+
+import type { ClassCountStudy, DemoReport, MarginRunReport } from '../report/demo-report';
 import { runToyExperiment } from '@arcface/trainer/toy';
-import { folderDemoData, syntheticDemoData, type DemoData } from './demo-data';
+import { meanNearestAngle, minimumPairAngle, randomCentresMinimumAngle } from './centre-angles';
+import type { DemoData, ImageSet } from './demo-data';
 import type { DemoSettings } from './demo-settings';
-import { embedImages } from './embed-images';
-import { angleStatistics, verifyPairs } from './evaluate-held-out';
+import { demoBackboneOptions, loadSeedData, runDemoMargin, seedPairs } from './run-margin';
+import { quantile } from './statistics';
+import { summarizeRuns } from './summarize-runs';
 import { trainDemoMargin } from './train-demo-margin';
+import { runCellsInWorkers, type DemoWorkers } from './worker-pool';
 
 /** Progress of a long demo, for a progress bar or a log. */
 export interface DemoProgress {
@@ -31,11 +35,20 @@ export interface RunDemoOptions {
   readonly backendNote?: string;
   readonly command: string;
   readonly progress?: DemoProgress;
+  /** Train the (seed, margin) cells in worker processes; absent or count 1: in this process. */
+  readonly workers?: DemoWorkers;
 }
 
 function imageCount(data: DemoData): { train: number; heldOut: number } {
   return { train: data.train.labels.length, heldOut: data.heldOut.labels.length };
 }
+
+/** The images of the first `classes` identities of a set (labels are already 0…C−1). */
+function firstClasses(set: ImageSet, classes: number): ImageSet {
+  const indices = Array.from(set.labels.keys()).filter((i) => (set.labels[i] as number) < classes);
+  return { images: tf.gather(set.images, indices), labels: Int32Array.from(indices, (i) => set.labels[i] as number), classes };
+}
+
 
 /**
  * Runs the demo: trains the same backbone with every margin of the settings, evaluates each on
@@ -52,139 +65,200 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
   const { settings } = options;
   const progress = options.progress;
   const size = settings.imageSize;
-  const data =
-    options.data === undefined
-      ? syntheticDemoData({
-          trainIdentities: settings.trainIdentities,
-          heldOutIdentities: settings.heldOutIdentities,
-          imagesPerIdentity: settings.imagesPerIdentity,
-          size,
-          seed: settings.seed,
-        })
-      : await folderDemoData(options.data, { size, heldOutIdentities: settings.heldOutIdentities, seed: settings.seed });
+  const loadData = (seed: number): Promise<DemoData> => loadSeedData(settings, seed, options.data);
+  const seeds = settings.seeds;
+  const firstSeed = seeds[0] as number;
+  let data: DemoData | undefined = await loadData(firstSeed);
   const counts = imageCount(data);
+  const datasetInfo = {
+    source: data.source,
+    imageShape: [size, size, 3] as [number, number, number],
+    trainIdentities: data.train.classes,
+    trainImages: counts.train,
+    heldOutIdentities: data.heldOut.classes,
+    heldOutImages: counts.heldOut,
+  };
+  const backboneOptions = (seed: number) => demoBackboneOptions(settings, seed);
+  const margins = settings.margins.map((m) => ({ ...m, fn: createMargin(m.name, m.options) }));
+  const batchSize = Math.min(settings.batchSize, counts.train);
+  const parallel = Math.max(1, Math.min(options.workers?.count ?? 1, seeds.length * margins.length));
+  let runs: MarginRunReport[] = [];
+  let classCounts: ClassCountStudy | undefined;
   try {
-    const pairs = makeVerificationPairs(data.heldOut.labels, { folds: 10, pairsPerFold: settings.pairsPerFold, seed: settings.seed });
-    const backboneOptions = { inputShape: [size, size, 3] as [number, number, number], embeddingSize: settings.embeddingSize, seed: settings.seed };
-    const margins = settings.margins.map((m) => ({ ...m, fn: createMargin(m.name, m.options) }));
-    const batchSize = Math.min(settings.batchSize, counts.train);
-
     // Time a few steps first, so the user knows how long the whole run takes before it starts.
-    const probe = createBackbone(settings.backbone, backboneOptions);
-    // The first step compiles kernels; time the two after it.
+    // The first steps compile kernels and warm the JIT; the median interval after them is the
+    // step time (one slow interval, another process taking the core, does not move it).
+    const probe = createBackbone(settings.backbone, backboneOptions(firstSeed));
     const stamps: number[] = [];
     await trainDemoMargin({
       model: probe,
       train: data.train,
       margin: margins[0]?.fn ?? createMargin('softmax-normalized'),
-      steps: 3,
+      steps: 7,
       batchSize,
       // The probe model is thrown away: the rate only has to be a valid one.
       learningRate: settings.learningRate,
-      seed: settings.seed,
+      seed: firstSeed,
       thetaEvery: 0,
+      augment: settings.augment,
       onStep: () => stamps.push(performance.now()),
     });
     probe.dispose();
-    const perStep = ((stamps[2] as number) - (stamps[0] as number)) / 2;
+    const intervals = stamps.slice(3).map((t, i) => t - (stamps[i + 2] as number)).sort((a, b) => a - b);
+    const perStep = quantile(intervals, 0.5);
+    const classCountSteps = settings.classCounts.enabled ? settings.classCounts.counts.filter((c) => c <= data!.train.classes).length * settings.classCounts.steps : 0;
+    // Each run also embeds the held-out and training images and takes its snapshots: about
+    // 15 steps' worth on this network (measured). A toy step costs about 1/20 of a backbone step.
     const toySteps = settings.toy.enabled ? 2 * settings.toy.steps : 0;
-    // A toy step (a 2-layer net on 16×16 faces) costs about 1/20 of a backbone step (measured on wasm).
-    const estimateMs = perStep * margins.length * (settings.steps * 1.1 + 10) + 0.05 * perStep * toySteps;
+    // Workers share the grid; the centre-angle study and the toy run afterwards in this process.
+    const gridSteps = seeds.length * margins.length * (settings.steps + 15);
+    const estimateMs = perStep * (gridSteps / parallel + classCountSteps) + 0.05 * perStep * toySteps + (parallel > 1 ? 15_000 : 0);
+    progress?.log(`Recipe: ${settings.recipe.name} (${settings.recipe.description}).`);
+    if (settings.quick) progress?.log('This is a smoke test (--quick): it checks that every part runs and makes no claim about the margins.');
     progress?.log(
-      `Training ${margins.length} margins × ${settings.steps} steps (batch ${batchSize}, ${settings.backbone}, ${size}×${size}) ` +
-        `on ${counts.train} images of ${data.train.classes} identities; ${data.heldOut.classes} identities held out. ` +
+      `Training ${margins.length} margins × ${seeds.length} seed${seeds.length === 1 ? '' : 's'} (${seeds.join(', ')}) × ${settings.steps} steps ` +
+        `(batch ${batchSize}, ${settings.backbone}, ${size}×${size}) on ${counts.train} images of ${data.train.classes} identities; ` +
+        `${data.heldOut.classes} identities held out${parallel > 1 ? `, in ${parallel} worker processes` : ''}. ` +
         `Estimated time: ${Math.ceil(estimateMs / 60_000)} min (${(perStep / 1000).toFixed(2)} s per step on ${options.backend}).`,
     );
+    const report = (run: MarginRunReport): void =>
+      progress?.log(
+        `seed ${run.seed} · ${run.label}: held-out accuracy ${(100 * run.verification.accuracy.mean).toFixed(2)}% ± ${(100 * run.verification.accuracy.std).toFixed(2)} (folds), ` +
+          `AUC ${run.verification.auc.toFixed(4)}`,
+      );
 
-    const runs: MarginRunReport[] = [];
-    for (const margin of margins) {
-      const model = createBackbone(settings.backbone, backboneOptions);
+    if (parallel > 1 && options.workers !== undefined) {
+      const cells = seeds.flatMap((seed) => margins.map((_, marginIndex) => ({ seed, marginIndex })));
+      const total = cells.length * settings.steps;
+      let done = 0;
+      progress?.start(`${cells.length} runs in ${parallel} workers`, total);
+      runs = await runCellsInWorkers(
+        { ...options.workers, count: parallel },
+        { type: 'init', settings, ...(options.data === undefined ? {} : { data: options.data }), backend: options.backend },
+        cells,
+        {
+          onStep: () => progress?.update((done += 1)),
+          onDone: (run) => {
+            progress?.log(`seed ${run.seed} · ${run.label}: held-out accuracy ${(100 * run.verification.accuracy.mean).toFixed(2)}%`);
+          },
+        },
+      );
+      progress?.stop();
+      if (settings.classCounts.enabled) classCounts = await classCountStudy(data, firstSeed);
+    }
+
+    for (const seed of parallel > 1 ? [] : seeds) {
+      data ??= await loadData(seed);
+      const seedData: DemoData = data;
+      const pairs = seedPairs(settings, seedData, seed);
+      for (const [marginIndex, margin] of margins.entries()) {
+        progress?.start(`seed ${seed} · ${margin.label}`, settings.steps);
+        const run = await runDemoMargin({ settings, seed, marginIndex, data: seedData, pairs, onStep: (step, loss) => progress?.update(step + 1, `loss ${loss.toFixed(3)}`) });
+        progress?.stop();
+        runs.push(run);
+        report(run);
+      }
+      if (classCounts === undefined && settings.classCounts.enabled) classCounts = await classCountStudy(seedData, seed);
+      seedData.dispose();
+      data = undefined;
+    }
+  } finally {
+    data?.dispose();
+  }
+
+  const { summary, comparison } = summarizeRuns(runs, settings.margins);
+
+  let toy: DemoReport['toy'];
+  if (settings.toy.enabled) {
+    // The toy renders its own faces (plain backdrop, 16×16): with the demo's varied backdrops
+    // a 2-D embedding learns the background instead of the face.
+    progress?.start('toy: softmax vs ArcFace', 2 * settings.toy.steps);
+    toy = await runToyExperiment({
+      steps: settings.toy.steps,
+      seed: firstSeed,
+      onStep: (panel, step) => progress?.update(panel * settings.toy.steps + step + 1),
+    });
+    progress?.stop();
+    progress?.log(`Toy experiment: nearest-class gap ${toy.panels.map((p) => `${p.label} ${p.gapDegrees.toFixed(1)}°`).join(', ')}`);
+  }
+
+  const cpuList = cpus();
+  return {
+    format: 'arcface-demo-report',
+    version: 2,
+    createdAt: new Date().toISOString(),
+    durationMs: performance.now() - started,
+    command: options.command,
+    environment: {
+      backend: options.backend,
+      ...(options.backendNote === undefined ? {} : { backendNote: options.backendNote }),
+      node: process.version,
+      platform: `${platform()} ${arch()}`,
+      cpus: cpuList.length,
+      cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
+    },
+    dataset: datasetInfo,
+    settings: {
+      quick: settings.quick,
+      recipe: settings.recipe,
+      seeds,
+      augment: JSON.parse(JSON.stringify(settings.augment)) as DemoReport['settings']['augment'],
+      backbone: { name: settings.backbone, options: JSON.parse(JSON.stringify({ ...backboneOptions(firstSeed), seed: undefined })) as DemoReport['settings']['backbone']['options'] },
+      steps: settings.steps,
+      batchSize,
+      optimizer: { name: 'sgd', momentum: 0.9, learningRate: settings.learningRate, weightDecay: settings.weightDecay, schedule: 'warm-up + cosine' },
+      seed: firstSeed,
+    },
+    runs,
+    summary,
+    ...(comparison === undefined ? {} : { comparison }),
+    ...(classCounts === undefined ? {} : { classCounts }),
+    ...(toy === undefined ? {} : { toy }),
+  };
+
+  /**
+   * The appendix claim at our scale: ArcFace trained on the first C training identities of
+   * one seed, for each C; the smallest angle between its trained centres beside the expected
+   * smallest angle of C random directions in the same dimension.
+   */
+  async function classCountStudy(seedData: DemoData, seed: number): Promise<ClassCountStudy> {
+    const arc = margins.find((m) => m.name === 'additive-angular') ?? margins[0];
+    const fn = arc?.fn ?? createMargin('additive-angular');
+    const points: Array<{ classes: number; trained: number; random: number; trainedMeanNearest: number }> = [];
+    const counts = settings.classCounts.counts.filter((c) => c >= 2 && c <= seedData.train.classes);
+    for (const classes of counts) {
+      const subset = firstClasses(seedData.train, classes);
+      const model = createBackbone(settings.backbone, backboneOptions(seed));
       try {
-        progress?.start(`${margin.label}`, settings.steps);
+        progress?.start(`centre angles · ${classes} classes`, settings.classCounts.steps);
         const run = await trainDemoMargin({
           model,
-          train: data.train,
-          margin: margin.fn,
-          steps: settings.steps,
-          batchSize,
+          train: subset,
+          margin: fn,
+          steps: settings.classCounts.steps,
+          batchSize: Math.min(batchSize, subset.labels.length),
           learningRate: settings.learningRate,
           weightDecay: settings.weightDecay,
-          flip: true,
-          seed: settings.seed,
-          onStep: (step, loss) => progress?.update(step + 1, `loss ${loss.toFixed(3)}`),
+          augment: settings.augment,
+          seed,
+          thetaEvery: 0,
+          onStep: (step) => progress?.update(step + 1),
         });
         progress?.stop();
-        const held = await embedImages(model, data.heldOut.images, { flipSum: true });
-        const verification = verifyPairs(held.data, held.size, pairs);
-        const trained = await embedImages(model, data.train.images);
-        const angles = await angleStatistics(trained.data, trained.size, data.train.labels, data.train.classes, run.centers);
-        const heldAngles = await angleStatistics(held.data, held.size, data.heldOut.labels, data.heldOut.classes);
-        runs.push({
-          label: margin.label,
-          margin: { name: margin.fn.name, options: { ...margin.fn.options } },
-          training: { steps: settings.steps, batchSize, durationMs: run.durationMs, loss: run.loss, theta: run.theta },
-          verification,
-          angles,
-          heldOutAngles: { intra: heldAngles.intra, inter: heldAngles.inter },
+        points.push({
+          classes,
+          trained: minimumPairAngle(run.centers, classes, run.embeddingSize),
+          trainedMeanNearest: meanNearestAngle(run.centers, classes, run.embeddingSize),
+          random: randomCentresMinimumAngle(classes, run.embeddingSize, { draws: 200, seed }),
         });
-        progress?.log(
-          `${margin.label}: held-out accuracy ${(100 * verification.accuracy.mean).toFixed(2)}% ± ${(100 * verification.accuracy.std).toFixed(2)}, ` +
-            `TAR@FAR=1e-3 ${(100 * verification.tarAtFar.tar.mean).toFixed(2)}%, AUC ${verification.auc.toFixed(4)}`,
-        );
       } finally {
         model.dispose();
+        subset.images.dispose();
       }
     }
-
-    let toy: DemoReport['toy'];
-    if (settings.toy.enabled) {
-      // The toy renders its own faces (plain backdrop, 16×16): with the demo's varied backdrops
-      // a 2-D embedding learns the background instead of the face.
-      progress?.start('toy: softmax vs ArcFace', 2 * settings.toy.steps);
-      toy = await runToyExperiment({
-        steps: settings.toy.steps,
-        seed: settings.seed,
-        onStep: (panel, step) => progress?.update(panel * settings.toy.steps + step + 1),
-      });
-      progress?.stop();
-      progress?.log(`Toy experiment: nearest-class gap ${toy.panels.map((p) => `${p.label} ${p.gapDegrees.toFixed(1)}°`).join(', ')}`);
+    if (points.length > 0) {
+      progress?.log(`Smallest angle between ${arc?.label ?? 'ArcFace'} centres: ${points.map((p) => `${p.classes} classes ${p.trained.toFixed(1)}° (random ${p.random.toFixed(1)}°)`).join(', ')}`);
     }
-
-    const cpuList = cpus();
-    return {
-      format: 'arcface-demo-report',
-      version: 1,
-      createdAt: new Date().toISOString(),
-      durationMs: performance.now() - started,
-      command: options.command,
-      environment: {
-        backend: options.backend,
-        ...(options.backendNote === undefined ? {} : { backendNote: options.backendNote }),
-        node: process.version,
-        platform: `${platform()} ${arch()}`,
-        cpus: cpuList.length,
-        cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
-      },
-      dataset: {
-        source: data.source,
-        imageShape: [size, size, 3],
-        trainIdentities: data.train.classes,
-        trainImages: counts.train,
-        heldOutIdentities: data.heldOut.classes,
-        heldOutImages: counts.heldOut,
-      },
-      settings: {
-        quick: settings.quick,
-        backbone: { name: settings.backbone, options: { inputShape: [size, size, 3], embeddingSize: settings.embeddingSize, seed: settings.seed } },
-        steps: settings.steps,
-        batchSize,
-        optimizer: { name: 'sgd', momentum: 0.9, learningRate: settings.learningRate, weightDecay: settings.weightDecay, schedule: 'warm-up + cosine' },
-        seed: settings.seed,
-      },
-      runs,
-      ...(toy === undefined ? {} : { toy }),
-    };
-  } finally {
-    data.dispose();
+    return { label: arc?.label ?? 'ArcFace', margin: { name: fn.name, options: { ...fn.options } }, steps: settings.classCounts.steps, embeddingSize: settings.embeddingSize, points };
   }
 }

@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { createRng } from '@arcface/data';
+import { hypersphereStatistics } from '@arcface/core';
+import { createRng, type AugmentOptions } from '@arcface/data';
 import type { MarginFn } from '@arcface/margins';
 
 import { createTrainer } from '@arcface/trainer';
+import type { AngleSnapshot } from '../plots/angle-trajectories';
 import type { ThetaSnapshot } from '../plots/theta-distribution';
 import type { ImageSet } from './demo-data';
 import { imageSetDataset } from './image-set-dataset';
@@ -22,8 +24,10 @@ export interface DemoTrainingOptions {
   readonly weightDecay?: number;
   /** [steps / 10] */
   readonly warmupSteps?: number;
-  /** Random horizontal flips with probability 0.5 [true]. */
+  /** Random horizontal flips with probability 0.5 [true]; ignored when `augment` is given. */
   readonly flip?: boolean;
+  /** The training pipeline's augmentation [{ flip: 0.5 } unless `flip` is false]. */
+  readonly augment?: AugmentOptions;
   readonly seed: number;
   /** Steps between θ_y snapshots; 0 turns them off [steps / 10]. */
   readonly thetaEvery?: number;
@@ -37,6 +41,8 @@ export interface DemoTrainingResult {
   readonly embeddingSize: number;
   readonly loss: Array<{ step: number; loss: number }>;
   readonly theta: ThetaSnapshot[];
+  /** The paper's Table 3 statistics on the probe images at every snapshot. */
+  readonly angles: AngleSnapshot[];
   readonly durationMs: number;
 }
 
@@ -67,7 +73,7 @@ export async function trainDemoMargin(options: DemoTrainingOptions): Promise<Dem
     seed: options.seed,
     optimizer: { name: 'sgd', momentum: options.momentum ?? 0.9, weightDecay: options.weightDecay ?? 5e-4 },
     schedule: warmupSteps < steps ? { type: 'cosine', lr: options.learningRate, warmupSteps, totalSteps: steps } : { type: 'constant', lr: options.learningRate, warmupSteps },
-    ...(options.flip === false ? {} : { augment: { flip: 0.5 } }),
+    ...(options.augment !== undefined ? { augment: options.augment } : options.flip === false ? {} : { augment: { flip: 0.5 } }),
     clipGradientNorm: null,
     logger: { warn: () => undefined, info: () => undefined },
     onEvent: (event) => {
@@ -80,19 +86,26 @@ export async function trainDemoMargin(options: DemoTrainingOptions): Promise<Dem
   const probe = createRng(options.seed).fork('probe').shuffle(Array.from({ length: n }, (_, i) => i)).slice(0, Math.min(n, 256));
   const probeLabels = tf.tensor1d(probe.map((i) => train.labels[i] as number), 'int32');
   const theta: ThetaSnapshot[] = [];
+  const angles: AngleSnapshot[] = [];
+  // θ_y of each probe image and the Table 3 statistics of the probe against the current centres;
+  // read between steps only (the training path itself never waits on the host).
   const snapshot = async (step: number): Promise<void> => {
-    const angles = tf.tidy(() => {
-      const x = tf.gather(train.images, probe);
-      const e = model.apply(x, { training: false }) as tf.Tensor2D;
-      const centers = trainer.head.centers();
+    const centers = trainer.head.centers();
+    const e = tf.tidy(() => model.apply(tf.gather(train.images, probe), { training: false }) as tf.Tensor2D);
+    const thetas = tf.tidy(() => {
       const w = tf.gather(centers, probeLabels);
       const cos = tf.div(tf.sum(tf.mul(e, w), 1), tf.mul(tf.norm(e, 'euclidean', 1), tf.norm(w, 'euclidean', 1)));
       return tf.mul(tf.acos(tf.clipByValue(cos, -1, 1)), 180 / Math.PI);
     });
-    const degrees = Array.from(await angles.data()).sort((a, b) => a - b);
-    angles.dispose();
-    const mean = degrees.reduce((s, v) => s + v, 0) / degrees.length;
-    theta.push({ step, mean, q10: quantile(degrees, 0.1), q50: quantile(degrees, 0.5), q90: quantile(degrees, 0.9) });
+    try {
+      const degrees = Array.from(await thetas.data()).sort((a, b) => a - b);
+      const mean = degrees.reduce((s, v) => s + v, 0) / degrees.length;
+      theta.push({ step, mean, q10: quantile(degrees, 0.1), q50: quantile(degrees, 0.5), q90: quantile(degrees, 0.9) });
+      const stats = await hypersphereStatistics(e, probeLabels, centers as tf.Tensor2D);
+      angles.push({ step, wEc: stats.wEC, wInter: stats.wInter, intra: stats.intra, inter: stats.inter });
+    } finally {
+      tf.dispose([centers, e, thetas]);
+    }
   };
   const thetaEvery = options.thetaEvery ?? Math.max(1, Math.round(steps / 10));
   try {
@@ -108,7 +121,7 @@ export async function trainDemoMargin(options: DemoTrainingOptions): Promise<Dem
     const centers = trainer.head.centers();
     const data = new Float32Array(await centers.data());
     centers.dispose();
-    return { centers: data, embeddingSize: trainer.head.embeddingSize, loss, theta, durationMs: performance.now() - started };
+    return { centers: data, embeddingSize: trainer.head.embeddingSize, loss, theta, angles, durationMs: performance.now() - started };
   } finally {
     probeLabels.dispose();
     // The trainer's optimiser slots and head go; the model stays with the caller.

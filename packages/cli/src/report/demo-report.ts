@@ -1,6 +1,8 @@
 import type { JsonValue } from '@arcface/margins';
 
+import type { AngleSnapshot } from '../plots/angle-trajectories';
 import type { ThetaSnapshot } from '../plots/theta-distribution';
+import type { MeanInterval, PairedComparison } from '../stats/seed-statistics';
 import type { ToyReport } from '@arcface/trainer/toy';
 
 /** A margin as saved: `createMargin(name, options)` rebuilds it. */
@@ -41,6 +43,8 @@ export interface VerificationSummary {
 export interface MarginRunReport {
   /** Display name, e.g. `ArcFace`. */
   readonly label: string;
+  /** The seed of this run: data (split), initial weights and batch order; shared by every margin. */
+  readonly seed: number;
   readonly margin: MarginSpec;
   readonly training: {
     readonly steps: number;
@@ -50,6 +54,8 @@ export interface MarginRunReport {
     readonly loss: ReadonlyArray<{ readonly step: number; readonly loss: number }>;
     /** Target angle θ_y (degrees) summaries over training. */
     readonly theta: readonly ThetaSnapshot[];
+    /** The paper's Table 3 statistics on training images at the same snapshots. */
+    readonly angles: readonly AngleSnapshot[];
   };
   readonly verification: VerificationSummary;
   /** Table 3 statistics on the training identities (features and trained class centres). */
@@ -58,10 +64,38 @@ export interface MarginRunReport {
   readonly heldOutAngles: { readonly intra: number; readonly inter: number };
 }
 
+/** One margin over every seed: held-out accuracy, TAR and AUC with their 95% t intervals. */
+export interface MarginSummary {
+  readonly label: string;
+  readonly name: string;
+  readonly seeds: readonly number[];
+  /** Held-out accuracy per seed, in seed order. */
+  readonly accuracies: readonly number[];
+  readonly accuracy: MeanInterval;
+  readonly auc: MeanInterval;
+  readonly tar: MeanInterval;
+}
+
+/** A margin against the margin-free baseline, paired seed by seed (a − b). */
+export interface MarginComparison extends PairedComparison {
+  readonly a: string;
+  readonly b: string;
+  readonly seeds: readonly number[];
+}
+
+/** The appendix study: smallest angle between class centres against the number of classes. */
+export interface ClassCountStudy {
+  readonly margin: MarginSpec;
+  readonly label: string;
+  readonly steps: number;
+  readonly embeddingSize: number;
+  readonly points: ReadonlyArray<{ readonly classes: number; readonly trained: number; readonly random: number; readonly trainedMeanNearest: number }>;
+}
+
 /** Everything a demo run measured; `report.json` holds exactly this. */
 export interface DemoReport {
   readonly format: 'arcface-demo-report';
-  readonly version: 1;
+  readonly version: 2;
   readonly createdAt: string;
   readonly durationMs: number;
   readonly command: string;
@@ -83,12 +117,22 @@ export interface DemoReport {
   };
   readonly settings: {
     readonly quick: boolean;
+    /** The data and training recipe, by name, with what it is. */
+    readonly recipe: { readonly name: string; readonly description: string };
+    readonly seeds: readonly number[];
+    readonly augment: { readonly [key: string]: JsonValue | undefined };
     readonly backbone: { readonly name: string; readonly options: { readonly [key: string]: JsonValue | undefined } };
     readonly steps: number;
     readonly batchSize: number;
     readonly optimizer: { readonly [key: string]: JsonValue | undefined };
     readonly seed: number;
   };
+  /** Every (seed, margin) run, seed by seed in the settings' margin order. */
   readonly runs: readonly MarginRunReport[];
+  /** Per margin, over seeds, in the settings' margin order. */
+  readonly summary: readonly MarginSummary[];
+  /** ArcFace − Norm-Softmax, paired by seed (absent when either is not trained). */
+  readonly comparison?: MarginComparison;
+  readonly classCounts?: ClassCountStudy;
   readonly toy?: ToyReport;
 }

@@ -32,7 +32,7 @@ describe('writeReport', () => {
     });
     expect(written).toContain(join(dir, 'index.html'));
     expect((await readdir(join(dir, 'plots'))).sort()).toEqual(
-      ['angles', 'loss', 'roc', 'target-logits', 'theta', 'toy'].flatMap((id) => [`${id}.png`, `${id}.svg`]).sort(),
+      ['angles', 'angles-over-training', 'class-counts', 'loss', 'roc', 'seeds', 'target-logits', 'theta', 'toy'].flatMap((id) => [`${id}.png`, `${id}.svg`]).sort(),
     );
 
     // The JSON is the report, number for number.
@@ -42,12 +42,20 @@ describe('writeReport', () => {
     for (const run of report.runs) expect(md).toContain(formatPercentPm(run.verification.accuracy.mean, run.verification.accuracy.std));
     expect(md).toContain(headline(report));
     expect(md).toContain('![Toy experiment](plots/toy.svg)');
+    for (const id of ['angles-over-training', 'class-counts', 'target-logits', 'seeds']) expect(md).toMatch(new RegExp(`\\(plots/${id}\\.svg\\)`));
+    // Per margin: mean and t interval over the three seeds (ArcFace 0.95, 0.94, 0.96: t(0.975, 2) = 4.3027).
+    expect(md).toContain('| ArcFace (additive-angular) | m=0.5, s=32 | 95.00% | [92.52, 97.48] | 95.00, 94.00, 96.00 |');
+    // Paired differences 7, 6, 8 points; SciPy: ttest_1samp t = 12.1244, p = 0.006734; t.interval [4.5159, 9.4841]; binomtest(3, 3) p = 0.25.
+    expect(md).toContain('| 3 | +7.00, +6.00, +8.00 | +7.00 points | [+4.52, +9.48] | t = 12.12, df = 2, p = 0.0067 | 3 wins, 0 losses; p = 0.2500 |');
 
     const html = await readFile(join(dir, 'index.html'), 'utf8');
     // Offline: no script, no external reference of any kind.
     expect(html).not.toMatch(/<script|<link|\ssrc=|href="http|url\(http|@import/i);
-    expect(html.match(/<svg[\s>]/g)).toHaveLength(6);
-    expect(html).toContain('ArcFace beats Norm-Softmax on held-out identities: 95.00% vs 88.00% (+7.00 points)');
+    expect(html.match(/<svg[\s>]/g)).toHaveLength(9);
+    expect(html).toContain(
+      'ArcFace beats Norm-Softmax: ArcFace 95.00% vs Norm-Softmax 88.00% mean held-out accuracy over 3 paired seeds, difference +7.00 points, ' +
+        '95% interval [+4.52, +9.48] points; paired t-test p = 0.0067, sign test 3/3 (p = 0.2500).',
+    );
 
     const roc = parseSvg(await readFile(join(dir, 'plots', 'roc.svg'), 'utf8'));
     expect(legendLabels(roc)).toEqual(['ArcFace (AUC 0.9750)', 'CosFace (AUC 0.9650)', 'Norm-Softmax (AUC 0.9400)']);
@@ -62,6 +70,20 @@ describe('writeReport', () => {
     const dir = await mkdtemp(join(tmpdir(), 'arcface-report-'));
     dirs.push(dir);
     await writeReport(dir, makeReportFixture(), { resolveMargin: () => undefined, png: false });
-    expect((await readdir(join(dir, 'plots'))).sort()).toEqual(['angles.svg', 'loss.svg', 'roc.svg', 'theta.svg', 'toy.svg']);
+    expect((await readdir(join(dir, 'plots'))).sort()).toEqual(
+      ['angles-over-training.svg', 'angles.svg', 'class-counts.svg', 'loss.svg', 'roc.svg', 'seeds.svg', 'theta.svg', 'toy.svg'],
+    );
+  });
+
+  it('a --quick report says it is a smoke test and makes no claim', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'arcface-report-'));
+    dirs.push(dir);
+    const report = makeReportFixture({ quick: true });
+    await writeReport(dir, report, { resolveMargin: () => undefined, png: false });
+    const md = await readFile(join(dir, 'report.md'), 'utf8');
+    expect(headline(report)).toMatch(/^Smoke test \(--quick\).*makes no claim\.$/);
+    expect(md).toContain(headline(report));
+    expect(md).not.toMatch(/beats|trails|significant/);
+    expect(md).toContain('n/a (one seed)');
   });
 });

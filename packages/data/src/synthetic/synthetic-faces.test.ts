@@ -98,6 +98,42 @@ describe('synthetic faces', () => {
     expect(() => createSyntheticFaces({ ...options, backdrop: 'studio' as 'plain' })).toThrow(/backdrop must be 'varied' or 'plain', got studio/);
   });
 
+  it("conditions 'classic' (the default) renders the bytes the set rendered before 'wild' existed", () => {
+    // SHA-256 over all 100 images, taken from the build before the conditions option was added.
+    const faces = createSyntheticFaces({ identities: 20, imagesPerIdentity: 5, size: 32, seed: 3 });
+    const hash = createHash('sha256');
+    for (let i = 0; i < faces.length; i++) hash.update(faces.image(i));
+    expect(faces.conditions).toBe('classic');
+    expect(hash.digest('hex')).toBe('5a867985f91705d3510e7dcdf6e424d3001fd9c78c47e0e1b64154a8f902ea7c');
+  });
+
+  it("conditions 'wild': the same people, lit from the side so one half of the face is much darker", () => {
+    const options = { identities: 12, imagesPerIdentity: 8, size: 32, seed: 4, backdrop: 'plain' } as const;
+    const classic = createSyntheticFaces(options);
+    const wild = createSyntheticFaces({ ...options, conditions: 'wild' });
+    expect(wild.identity(3)).toEqual(classic.identity(3));
+    // Mean |left − right| grey level over the central face box (rows 10–24, columns 6–15 vs 16–25).
+    const asymmetry = (faces: typeof wild): number => {
+      let total = 0;
+      for (let i = 0; i < faces.length; i++) {
+        const img = faces.image(i);
+        let left = 0;
+        let right = 0;
+        for (let y = 10; y < 24; y++) {
+          for (let x = 6; x < 16; x++) left += (img[(y * 32 + x) * 3] as number) + (img[(y * 32 + x) * 3 + 1] as number);
+          for (let x = 16; x < 26; x++) right += (img[(y * 32 + x) * 3] as number) + (img[(y * 32 + x) * 3 + 1] as number);
+        }
+        total += Math.abs(left - right) / (14 * 10 * 2);
+      }
+      return total / faces.length;
+    };
+    expect(asymmetry(wild)).toBeGreaterThan(1.5 * asymmetry(classic));
+    // The light leaves the front half: some images are lit from almost exactly the side.
+    const sideLit = Array.from({ length: wild.length }, (_, i) => wild.variation(i).light).filter(([lx, , lz]) => Math.abs(lx) > 0.9 && lz < 0.4);
+    expect(sideLit.length).toBeGreaterThan(5);
+    expect(() => createSyntheticFaces({ ...options, conditions: 'dark' as 'wild' })).toThrow(/conditions must be 'classic' or 'wild', got dark/);
+  });
+
   it('looks like a face: skin-toned centre, uses the whole intensity range', () => {
     const faces = createSyntheticFaces({ identities: 20, imagesPerIdentity: 1, seed: 5, difficulty: 0 });
     for (let i = 0; i < faces.length; i++) {

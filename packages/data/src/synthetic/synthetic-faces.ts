@@ -5,7 +5,7 @@ import type { RgbImage } from '../image/rgb-image';
 import { imagesToTensor } from '../image/to-tensor';
 import { createRng, hashSeed } from '../random/rng';
 import { type FaceIdentity, type Rgb, sampleIdentity } from './face-identity';
-import { type FaceVariation, sampleVariation } from './face-variation';
+import { type FaceConditions, type FaceVariation, sampleVariation } from './face-variation';
 import { renderFace } from './render-face';
 
 export interface SyntheticFacesOptions {
@@ -27,6 +27,13 @@ export interface SyntheticFacesOptions {
    * face. Pose, light, expression, occlusion and noise are drawn exactly as with `'varied'`.
    */
   backdrop?: SyntheticBackdrop;
+  /**
+   * `'classic'`: a lit studio, the set's behaviour since its first release (same seed, same
+   * bytes). `'wild'`: harsh side light that darkens half the face, strong and dim exposures,
+   * wider pose and expression, more occlusion: variation a model must learn to ignore, as on
+   * real face sets [`'classic'`].
+   */
+  conditions?: FaceConditions;
 }
 
 /** How the backdrop and clothing of synthetic faces change between images. */
@@ -41,6 +48,7 @@ export interface SyntheticFaces extends FaceDataset {
   readonly seed: number | string;
   readonly difficulty: number;
   readonly backdrop: SyntheticBackdrop;
+  readonly conditions: FaceConditions;
   readonly identities: number;
   readonly imagesPerIdentity: number;
   /** Class id of every image (image i belongs to identity ⌊i / imagesPerIdentity⌋). */
@@ -77,6 +85,7 @@ export function createSyntheticFaces(options: SyntheticFacesOptions): SyntheticF
   const difficulty = options.difficulty ?? 0.5;
   const cacheSize = options.cacheSize ?? 256;
   const backdrop = options.backdrop ?? 'varied';
+  const conditions = options.conditions ?? 'classic';
   if (!Number.isInteger(identities) || identities < 1) throw new InvalidArgumentError(`identities must be a positive integer, got ${identities}`);
   if (!Number.isInteger(imagesPerIdentity) || imagesPerIdentity < 1) {
     throw new InvalidArgumentError(`imagesPerIdentity must be a positive integer, got ${imagesPerIdentity}`);
@@ -85,6 +94,7 @@ export function createSyntheticFaces(options: SyntheticFacesOptions): SyntheticF
   if (!Number.isInteger(size) || size < 8 || size > 4096) throw new InvalidArgumentError(`size must be an integer in [8, 4096], got ${size}`);
   if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new InvalidArgumentError(`cacheSize must be a non-negative integer, got ${cacheSize}`);
   if (backdrop !== 'varied' && backdrop !== 'plain') throw new InvalidArgumentError(`backdrop must be 'varied' or 'plain', got ${String(backdrop)}`);
+  if (conditions !== 'classic' && conditions !== 'wild') throw new InvalidArgumentError(`conditions must be 'classic' or 'wild', got ${String(conditions)}`);
   // Seeds of the streams: hashing (seed, label, …) keeps every identity and image independent.
   const root = hashSeed(seed, 'synthetic-faces');
   const length = identities * imagesPerIdentity;
@@ -105,7 +115,7 @@ export function createSyntheticFaces(options: SyntheticFacesOptions): SyntheticF
     checkIndex(index, length);
     const c = labels[index] as number;
     const k = index - c * imagesPerIdentity;
-    const drawn = sampleVariation(createRng(hashSeed(root, 'image', c, k)), identity(c), difficulty);
+    const drawn = sampleVariation(createRng(hashSeed(root, 'image', c, k)), identity(c), difficulty, conditions);
     // The backdrop is still drawn, so every other part of the variation (pose, light, noise…)
     // is the same with either backdrop.
     return backdrop === 'plain' ? { ...drawn, background: [PLAIN_BACKDROP_GREY, PLAIN_BACKDROP_GREY], clothing: PLAIN_BACKDROP_GREY } : drawn;
@@ -135,6 +145,7 @@ export function createSyntheticFaces(options: SyntheticFacesOptions): SyntheticF
     seed,
     difficulty,
     backdrop,
+    conditions,
     identities,
     imagesPerIdentity,
     labels,
