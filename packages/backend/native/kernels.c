@@ -175,16 +175,20 @@ static inline int run_end(int shift, int sw, int w, int ow) {
  *   dw[p, q, ci, co] = Σ x[n, oy·sh + p·dh − top, ox·sw + q·dw − left, ci] · dy[n, oy, ox, co]
  * For one tap (p, q) and one output row, the valid ox form one run, along which x steps by
  * sw·cin and dy by cout: a product xᵀ·dy of cin × run × cout read in place, accumulated into
- * the tap's [cin, cout] block. Output columns [co0, co1) only. `scratch` (KC·cout floats, or
- * null) serves the 1×1 case.
+ * the tap's [cin, cout] block. Output columns [co0, co1) only. `scratch` (min(pixels, KC)·cout
+ * floats, or null) serves the 1×1 case.
  */
 __attribute__((export_name("conv2d_filter_gradient")))
 void conv2d_filter_gradient(const float *x, const float *dy, float *dw, float *scratch, int batch, int h, int w, int cin, int oh, int ow, int cout,
                             int kh, int kw, int sh, int sw, int dh, int dwid, int top, int left, int co0, int co1) {
   if (kh == 1 && kw == 1 && sh == 1 && sw == 1 && top == 0 && left == 0 && oh == h && ow == w) {
     /* A 1×1 convolution over every pixel: one product over all of them, not a run per row, with
-     * dy packed (scratch: KC·cout floats; its rows are cout floats apart, often a power of two). */
-    product(cin, batch * h * w, co0, co1, x, 1, cin, dy, cout, dw, cout, 0, scratch ? scratch + co0 * KC : 0);
+     * dy packed (scratch: min(pixels, KC)·cout floats, as gemm's; its rows are cout floats apart,
+     * often a power of two). Each column range packs into its own part of it, min(pixels, KC)
+     * floats per column: offsetting by KC per column overran the scratch when a batch had fewer
+     * than KC pixels (a MobileFaceNet's 7×7 layers at batch 4). */
+    const int pixels = batch * h * w;
+    product(cin, pixels, co0, co1, x, 1, cin, dy, cout, dw, cout, 0, scratch ? scratch + co0 * (pixels < KC ? pixels : KC) : 0);
     return;
   }
   for (int t = 0; t < kh * kw; ++t)

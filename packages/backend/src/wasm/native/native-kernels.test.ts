@@ -84,6 +84,10 @@ async function ready(kernels: NativeKernels, threads: number): Promise<void> {
   expect(kernels.threads).toBe(threads);
 }
 
+/** Floats after a scratch buffer that a kernel must leave as they are. */
+const GUARD_FLOATS = 4096;
+const GUARD_VALUE = 7.25;
+
 const variants = [false, true].flatMap((shared) => [true, false].map((relaxed) => ({ shared, relaxed })));
 for (const { shared, relaxed } of variants) {
   const memoryKind = shared ? 'a shared memory, two threads' : 'a plain memory, one thread';
@@ -179,15 +183,28 @@ for (const { shared, relaxed } of variants) {
             const [X, DY] = [alloc(x), alloc(dy)];
             // Filled with garbage first: the kernel must overwrite every element.
             const DW = alloc(new Float64Array(expected.length).fill(12345));
-            // NaN in the scratch (which a 1×1 gradient packs dy into): a panel read before it is packed would show.
+            // NaN in the scratch (which a 1×1 gradient packs dy into): a panel read before it is
+            // packed would show. A guard band after it must come back untouched: a column range
+            // packed outside its share of the scratch once corrupted the wasm heap.
             const pixels = g.batch * info.outHeight * info.outWidth;
-            const scratch = g.packed ? alloc(new Float32Array(gemmScratchFloats(pixels, g.cout)).fill(Number.NaN)).address : 0;
-            kernels.conv2dFilterGradient({ x: X.address, dy: DY.address, dw: DW.address, info, scratch });
+            const scratchFloats = gemmScratchFloats(pixels, g.cout);
+            const guarded = g.packed ? alloc(new Float32Array(scratchFloats + GUARD_FLOATS).fill(Number.NaN).fill(GUARD_VALUE, scratchFloats)) : undefined;
+            kernels.conv2dFilterGradient({ x: X.address, dy: DY.address, dw: DW.address, info, scratch: guarded?.address ?? 0 });
             expectClose(DW.view, expected, pixels, JSON.stringify(g));
+            if (guarded !== undefined) expect(guarded.view.subarray(scratchFloats).every((v) => v === GUARD_VALUE), `scratch overrun: ${JSON.stringify(g)}`).toBe(true);
           },
         ),
         // The first example: a 1×1 gradient over more pixels than one reduction block (KC = 256).
-        { numRuns: 80, seed: 4, examples: [[{ batch: 3, h: 12, w: 12, cin: 9, cout: 19, kh: 1, kw: 1, stride: [1, 1], dilation: [1, 1], pad: 'valid', packed: true, seed: 5 }]] },
+        // The second: fewer pixels than one block, and more than 8 output columns, so that the
+        // second thread's columns start past the first's share of the scratch.
+        {
+          numRuns: 80,
+          seed: 4,
+          examples: [
+            [{ batch: 3, h: 12, w: 12, cin: 9, cout: 19, kh: 1, kw: 1, stride: [1, 1], dilation: [1, 1], pad: 'valid', packed: true, seed: 5 }],
+            [{ batch: 2, h: 4, w: 4, cin: 9, cout: 19, kh: 1, kw: 1, stride: [1, 1], dilation: [1, 1], pad: 'valid', packed: true, seed: 6 }],
+          ],
+        },
       );
     });
 
