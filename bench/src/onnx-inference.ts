@@ -18,7 +18,7 @@ export async function importedInference(backend: string, network: string, batch:
   const built = network === 'iresnet50' ? iresnet(50, { inputShape: [side, side, 3] }) : mobileFaceNet({ inputShape: [side, side, 3] });
   let onnx: Uint8Array;
   try {
-    onnx = exportOnnx(built);
+    onnx = await exportOnnx(built);
   } finally {
     built.dispose();
   }

@@ -42,7 +42,7 @@ describe('exported ONNX runs in onnxruntime with the same embeddings', () => {
     it(`${file} → export → onnxruntime equals PyTorch and our model (cosine ≥ ${MIN_COSINE})`, async () => {
       const imported = importModel(new Uint8Array(readFileSync(join(SMALL_FIXTURES, file))), { file });
       try {
-        const bytes = exportOnnx(imported.model);
+        const bytes = await exportOnnx(imported.model);
         const fromOrt = await runOrt(bytes, images(), raw);
         const torch = readEmbeddings(SMALL_FIXTURES, reference, imported.embeddingSize);
         const ours = embed(imported.model, images());
@@ -75,7 +75,7 @@ describe('exported ONNX runs in onnxruntime with the same embeddings', () => {
   it('our own freshly built iResNet-18 and MobileFaceNet (narrow, random weights) export exactly', async () => {
     for (const model of [iresnet(18, { width: 0.0625, embeddingSize: 32 }), mobileFaceNet({ width: 0.125, embeddingSize: 32 })]) {
       try {
-        const fromOrt = await runOrt(exportOnnx(model), images(), false);
+        const fromOrt = await runOrt(await exportOnnx(model), images(), false);
         const ours = embed(model, images());
         for (const v of cosines(fromOrt, ours)) expect(v).toBeGreaterThanOrEqual(MIN_COSINE);
       } finally {

@@ -66,7 +66,7 @@ describe.skipIf(python === undefined)(`full-size insightface models against PyTo
       await useBackend('cpu');
       const imported = importModel(new Uint8Array(readFileSync(join(DIR, `${model}.pth`))), { file: `${model}.pth` });
       try {
-        const session = await ort.InferenceSession.create(exportOnnx(imported.model));
+        const session = await ort.InferenceSession.create(await exportOnnx(imported.model));
         const images = readImages(DIR);
         const n = images.length / (112 * 112 * 3);
         const result = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', nchw(images, true), [n, 3, 112, 112]) });

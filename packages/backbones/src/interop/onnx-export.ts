@@ -36,7 +36,7 @@ type Attribute = { readonly name: string } & ({ readonly i: number } | { readonl
  * Layers outside iResNet, MobileFaceNet and their building blocks throw
  * {@link UnsupportedModelError} naming the layer.
  */
-export function exportOnnx(model: tfl.LayersModel, options: OnnxExportOptions = {}): Uint8Array {
+export async function exportOnnx(model: tfl.LayersModel, options: OnnxExportOptions = {}): Promise<Uint8Array> {
   const nodes = graphOf(model);
   const graph = new ProtoWriter();
   const initializers: ProtoWriter[] = [];
@@ -74,7 +74,8 @@ export function exportOnnx(model: tfl.LayersModel, options: OnnxExportOptions = 
     }
     graph.message(1, w);
   };
-  const values = (t: tf.Tensor): Float32Array => t.dataSync() as Float32Array;
+  // Read asynchronously: a synchronous read fails on WebGPU (and blocks the thread elsewhere).
+  const values = async (t: tf.Tensor): Promise<Float32Array> => (await t.data()) as Float32Array;
 
   for (const n of nodes) {
     const layer = n.layer;
@@ -140,9 +141,9 @@ export function exportOnnx(model: tfl.LayersModel, options: OnnxExportOptions = 
             output = out;
           }
         }
-        const inputs = [x, constant(`${out}.weight`, kernel.shape, values(kernel))];
+        const inputs = [x, constant(`${out}.weight`, kernel.shape, await values(kernel))];
         kernel.dispose();
-        if (config['useBias']) inputs.push(constant(`${out}.bias`, weights[1]!.shape, values(weights[1]!)));
+        if (config['useBias']) inputs.push(constant(`${out}.bias`, weights[1]!.shape, await values(weights[1]!)));
         node('Conv', inputs, output, out, [
           { name: 'dilations', ints: [1, 1] },
           { name: 'group', i: groups },
@@ -156,19 +157,20 @@ export function exportOnnx(model: tfl.LayersModel, options: OnnxExportOptions = 
         if (weights.length !== 4) throw new UnsupportedModelError(out, cls, 'only batch norms with γ and β export');
         // By name: a frozen γ (iResNet's last BN) comes after β in the layer's weight list.
         const byName = new Map(layer.weights.map((v, i) => [v.originalName.split('/').pop()!, weights[i]!]));
-        const [g, b, mean, variance] = ['gamma', 'beta', 'moving_mean', 'moving_variance'].map((key, i) => {
+        const parameters: string[] = [];
+        for (const [key, onnxName] of [['gamma', 'weight'], ['beta', 'bias'], ['moving_mean', 'running_mean'], ['moving_variance', 'running_var']] as const) {
           const w = byName.get(key);
           if (w === undefined) throw new UnsupportedModelError(out, cls, `no ${key} weight`);
-          return constant(`${out}.${['weight', 'bias', 'running_mean', 'running_var'][i]}`, w.shape, values(w));
-        });
-        node('BatchNormalization', [x, g!, b!, mean!, variance!], out, out, [{ name: 'epsilon', f: config['epsilon'] as number }, { name: 'momentum', f: 0.9 }]);
+          parameters.push(constant(`${out}.${onnxName}`, w.shape, await values(w)));
+        }
+        node('BatchNormalization', [x, ...parameters], out, out, [{ name: 'epsilon', f: config['epsilon'] as number }, { name: 'momentum', f: 0.9 }]);
         break;
       }
       case 'PReLU': {
         const alpha = weights[0]!;
         const c = alpha.shape[alpha.shape.length - 1]!;
         const rank = alpha.shape.length;
-        node('PRelu', [x, constant(`${out}.weight`, rank === 3 ? [c, 1, 1] : [c], values(alpha))], out, out);
+        node('PRelu', [x, constant(`${out}.weight`, rank === 3 ? [c, 1, 1] : [c], await values(alpha))], out, out);
         break;
       }
       case 'Add': {
@@ -201,9 +203,9 @@ export function exportOnnx(model: tfl.LayersModel, options: OnnxExportOptions = 
         const f = flattenFor.get(n.inputs[0]!) ?? { channels: features, positions: 1 };
         // Our Dense reads NHWC-flattened features; ONNX's Flatten of NCHW gives c·h·w + position.
         const kernel = tf.tidy(() => tf.reshape(tf.transpose(tf.reshape(weights[0]!, [f.positions, f.channels, units]), [1, 0, 2]), [features, units]));
-        const inputs = [x, constant(`${out}.weight`, [features, units], values(kernel))];
+        const inputs = [x, constant(`${out}.weight`, [features, units], await values(kernel))];
         kernel.dispose();
-        if (config['useBias']) inputs.push(constant(`${out}.bias`, [units], values(weights[1]!)));
+        if (config['useBias']) inputs.push(constant(`${out}.bias`, [units], await values(weights[1]!)));
         node('Gemm', inputs, out, out, [{ name: 'alpha', f: 1 }, { name: 'beta', f: 1 }, { name: 'transB', i: 0 }]);
         break;
       }

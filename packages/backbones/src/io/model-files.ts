@@ -24,5 +24,5 @@ export async function importModelFile(path: string, options: Omit<ImportOptions,
 
 /** Writes a backbone as an ONNX file (see {@link exportOnnx}). */
 export async function exportOnnxFile(model: tfl.LayersModel, path: string, options: OnnxExportOptions = {}): Promise<void> {
-  await writeFile(path, exportOnnx(model, options));
+  await writeFile(path, await exportOnnx(model, options));
 }

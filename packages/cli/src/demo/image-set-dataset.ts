@@ -16,14 +16,19 @@ import type { ImageSet } from './demo-data';
 export function imageSetDataset(set: ImageSet): FaceDataset {
   const [count, height, width] = set.images.shape as [number, number, number, number];
   const per = height * width * 3;
-  // One read of the whole set: it is small (the demo's sets fit in memory by design).
-  const values = set.images.dataSync();
-  const bytes = new Uint8Array(values.length);
-  for (let i = 0; i < values.length; i++) bytes[i] = Math.min(255, Math.max(0, Math.round(((values[i] as number) + 1) * 127.5)));
+  // One asynchronous read of the whole set, on the first image asked for: it is small (the
+  // demo's sets fit in memory by design), and a synchronous read would fail on WebGPU.
+  let bytes: Promise<Uint8Array> | undefined;
+  const read = async (): Promise<Uint8Array> => {
+    const values = await set.images.data();
+    const out = new Uint8Array(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = Math.min(255, Math.max(0, Math.round(((values[i] as number) + 1) * 127.5)));
+    return out;
+  };
   return {
     length: count,
     numClasses: set.classes,
     label: (index) => set.labels[index] as number,
-    loadImage: async (index): Promise<RgbImage> => ({ width, height, data: bytes.subarray(index * per, (index + 1) * per) }),
+    loadImage: async (index): Promise<RgbImage> => ({ width, height, data: (await (bytes ??= read())).subarray(index * per, (index + 1) * per) }),
   };
 }
