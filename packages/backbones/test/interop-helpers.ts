@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { cosine } from '@arcface/testing';
 
 export const SMALL_FIXTURES = join(__dirname, 'fixtures', 'interop');
 
@@ -46,19 +47,7 @@ export function embed(model: tfl.LayersModel, images: Uint8Array): Float32Array[
   return Array.from({ length: n }, (_, i) => values.slice(i * d, (i + 1) * d));
 }
 
-/** Cosine similarity in float64. */
-export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i += 1) {
-    ab += (a[i] as number) * (b[i] as number);
-    aa += (a[i] as number) ** 2;
-    bb += (b[i] as number) ** 2;
-  }
-  return ab / Math.sqrt(aa * bb);
-}
-
+/** Cosine per pair of rows. */
 export function cosines(a: readonly ArrayLike<number>[], b: readonly ArrayLike<number>[]): number[] {
   if (a.length !== b.length) throw new Error(`${a.length} embeddings against ${b.length}`);
   return a.map((v, i) => cosine(v, b[i]!));

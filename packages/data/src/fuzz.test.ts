@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { goldenPath } from '@arcface/testing';
+import { concatBytes, goldenPath } from '@arcface/testing';
 import { ArcfaceError } from '@arcface/core';
 import { decodePgm } from './image/pgm';
 import { parseLfwPairs } from './pairs/lfw-pairs';
@@ -31,21 +31,12 @@ function mutate(source: Uint8Array, mutations: readonly Mutation[]): Uint8Array 
       if (at < bytes.length) bytes[at] = m.value;
     } else if (m.kind === 'run') bytes.set(m.bytes.subarray(0, Math.max(0, bytes.length - at)), at);
     else if (m.kind === 'truncate') bytes = bytes.slice(0, at);
-    else if (m.kind === 'insert') bytes = concat(bytes.subarray(0, at), m.bytes, bytes.subarray(at));
-    else bytes = concat(bytes.subarray(0, at), bytes.subarray(at + m.count));
+    else if (m.kind === 'insert') bytes = concatBytes(bytes.subarray(0, at), m.bytes, bytes.subarray(at));
+    else bytes = concatBytes(bytes.subarray(0, at), bytes.subarray(at + m.count));
   }
   return bytes;
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 const isTyped = (error: unknown): boolean => error instanceof ArcfaceError;
 const RUNS = 1000;

@@ -18,15 +18,16 @@ export function mutatedFiles(source: Uint8Array, count: number, seed: number): U
       if (kind === 0 && at < len) bytes[at] = int(256);
       else if (kind === 1) for (let k = 0, n = 1 + int(16); k < n && at + k < len; k++) bytes[at + k] = int(256);
       else if (kind === 2) bytes = bytes.slice(0, at);
-      else if (kind === 3) bytes = concat(bytes.subarray(0, at), Uint8Array.from({ length: 1 + int(8) }, () => int(256)), bytes.subarray(at));
-      else bytes = concat(bytes.subarray(0, at), bytes.subarray(at + 1 + int(8)));
+      else if (kind === 3) bytes = concatBytes(bytes.subarray(0, at), Uint8Array.from({ length: 1 + int(8) }, () => int(256)), bytes.subarray(at));
+      else bytes = concatBytes(bytes.subarray(0, at), bytes.subarray(at + 1 + int(8)));
     }
     out.push(bytes);
   }
   return out;
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
+/** The bytes of `parts`, one after another, in a new array. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {

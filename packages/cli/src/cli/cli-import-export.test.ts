@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createSyntheticFaces } from '@arcface/data';
-import { REPO_ROOT, goldenPath } from '@arcface/testing';
+import { REPO_ROOT, cosine, goldenPath } from '@arcface/testing';
 
 import { runCliProcess } from './run-cli-process';
 
@@ -15,17 +15,6 @@ import { runCliProcess } from './run-cli-process';
 const FIXTURES = join(REPO_ROOT, 'packages', 'backbones', 'test', 'fixtures', 'interop');
 const SIDE = 112;
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i += 1) {
-    ab += (a[i] as number) * (b[i] as number);
-    aa += (a[i] as number) ** 2;
-    bb += (b[i] as number) ** 2;
-  }
-  return ab / Math.sqrt(aa * bb);
-}
 
 describe('arcface import, embed, export and train --init (child processes)', () => {
   let dir: string;

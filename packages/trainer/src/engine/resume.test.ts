@@ -80,6 +80,21 @@ const MARGIN_OPTIONS: Record<string, Record<string, unknown>> = {
   'subcenter-arcface': { k: 1 },
 };
 
+/** Bundles a child-process fixture of test-fixtures/ into one plain JavaScript file (tfjs left external). */
+async function bundleChild(fixture: string, outfile: string): Promise<void> {
+  await build({
+    entryPoints: [join(HERE, 'test-fixtures', fixture)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['@arcface/source'],
+    external: ['@tensorflow/*'],
+    logLevel: 'silent',
+  });
+}
+
 // The training child, bundled once into plain JavaScript (as the writer below), so each margin's
 // process starts with bare Node.
 const TRAINER_CHILD = join(HERE, '..', '..', 'node_modules', '.cache', 'arcface-tests', 'train-child.mjs');
@@ -90,17 +105,7 @@ describe('every registered margin resumes exactly after a SIGKILL at a random st
     await useBackend('cpu');
     await registerGradients();
     unregister = registerContribMargins();
-    await build({
-      entryPoints: [join(HERE, 'test-fixtures', 'train-child.ts')],
-      outfile: TRAINER_CHILD,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      conditions: ['@arcface/source'],
-      external: ['@tensorflow/*'],
-      logLevel: 'silent',
-    });
+    await bundleChild('train-child.ts', TRAINER_CHILD);
   });
   afterAll(() => unregister());
 
@@ -185,19 +190,7 @@ describe('every registered margin resumes exactly after a SIGKILL at a random st
 // Node instead of paying the TypeScript loader's start-up every time. It sits under
 // node_modules so that its external imports (tfjs) resolve as the sources' would.
 const WRITER = join(HERE, '..', '..', 'node_modules', '.cache', 'arcface-tests', 'checkpoint-writer-child.mjs');
-beforeAll(async () => {
-  await build({
-    entryPoints: [join(HERE, 'test-fixtures', 'checkpoint-writer-child.ts')],
-    outfile: WRITER,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['@arcface/source'],
-    external: ['@tensorflow/*'],
-    logLevel: 'silent',
-  });
-});
+beforeAll(() => bundleChild('checkpoint-writer-child.ts', WRITER));
 
 it('killing the process during checkpoint writes never leaves an unreadable checkpoint (20 random kills)', async () => {
   const dir = join(root, 'kills');
