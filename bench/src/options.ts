@@ -42,7 +42,9 @@ const HELP = `pnpm bench [flags]
   --reps 3 --train-reps 2    timed repetitions (median; one warm-up before)
   --head-rounds 3            margin head: rounds of PyTorch then tfjs back to back; the table gives
                              medians over rounds and the median of the rounds' ratios
-  --workloads head,train,infer,onnx   (onnx: imported iResNet-50 and MobileFaceNet against onnxruntime-node)
+  --workloads head,train,infer,onnx   (onnx: imported iResNet-50 and MobileFaceNet against onnxruntime-node;
+                             compiled: the trainer's webgpu step, eager against compiled — dispatches,
+                             submissions, buffers created, host ms per step; alone, no PyTorch)
   --networks mobilefacenet,iresnet18
   --train-networks mobilefacenet   time the training step of these only (default: all networks)
   --torch /usr/bin/python3   python with torch for the reference ('none' to skip)

@@ -10,6 +10,7 @@ import { attachRatios, combineRounds, markdownTable, replaceSection, type Round,
 import { runTorchReference, type TorchRun } from './torch-reference';
 import { inference, marginHead, trainStep, type Measurement } from './workloads';
 import { IMPORTED_NETWORKS, importedInference } from './onnx-inference';
+import { compareTrainingPaths, compiledTable, type StepPathFigures } from './compiled-step';
 
 // The literal specifiers let a bundler include the optional engines (the GPU run ships one file).
 const importer: ModuleImporter = async (specifier) => {
@@ -157,6 +158,10 @@ async function main(): Promise<void> {
     await profileMain(options, log);
     return;
   }
+  if (options.workloads.includes('compiled')) {
+    await compiledMain(options, log);
+    return;
+  }
 
   const heads = options.workloads.includes('head');
   // 'onnx' compares with onnxruntime-node in this process; PyTorch has nothing to time for it.
@@ -223,6 +228,42 @@ async function main(): Promise<void> {
     writeFileSync(path, replaceSection(before, options.section, table));
     log(`wrote ${path}`);
   }
+}
+
+/**
+ * `--workloads compiled`: the trainer's step on webgpu, eager against compiled (dispatches,
+ * submissions, buffers created, host and wall milliseconds per step), for the training networks.
+ */
+async function compiledMain(options: BenchOptions, log: (line: string) => void): Promise<void> {
+  const activation = await activate('webgpu', options, log);
+  if ('failure' in activation) throw new Error(`webgpu is not available: ${activation.failure}`);
+  const rows: StepPathFigures[] = [];
+  for (const network of options.trainNetworks) rows.push(...(await compareTrainingPaths(network, options.batch, options.side, options.trainReps, log)));
+  const adapter = describeAdapter();
+  const heading = [
+    `### ${options.title}`,
+    '',
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${adapter}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; ${options.side}×${options.side}, batch ${options.batch}, mean of ${options.trainReps} steps after one warm-up step. Host ms: time the JavaScript thread was busy (event-loop utilisation), waiting for the GPU excluded.`,
+  ].join('\n');
+  const table = compiledTable(rows, heading);
+  console.log(`\n${table}\n`);
+  if (options.json !== undefined) {
+    const path = resolve(REPO_ROOT, options.json);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, `${JSON.stringify({ options, rows }, null, 2)}\n`);
+  }
+  if (options.markdown !== undefined) {
+    const path = resolve(REPO_ROOT, options.markdown);
+    const before = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
+    writeFileSync(path, replaceSection(before, `compiled-${options.section}`, table));
+    log(`wrote ${path}`);
+  }
+}
+
+/** The WebGPU adapter tfjs runs on, as its backend reports it. */
+function describeAdapter(): string {
+  const info = (tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
+  return info === undefined ? 'an unknown WebGPU adapter' : `WebGPU adapter ${info.vendor ?? '?'} / ${info.architecture ?? '?'}`;
 }
 
 main().catch((error: unknown) => {

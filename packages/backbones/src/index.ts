@@ -26,3 +26,5 @@ export { exportOnnx, EXPORT_OPSET } from './interop/onnx-export';
 export type { OnnxExportOptions } from './interop/onnx-export';
 export { ARCFACE_PREPROCESSING, inputPreprocessing } from './interop/preprocessing';
 export type { InputPreprocessing } from './interop/preprocessing';
+export { sortLayerCalls, type LayerCall } from './layer-graph';
+export { GROUPED_SUFFIXES } from './layers';

@@ -55,3 +55,14 @@ export class NativeWorkerLostError extends ArcfaceError {
     );
   }
 }
+
+/**
+ * A model, head or optimiser the compiled WebGPU step cannot express (a layer it has no kernel
+ * for, Partial FC, gradient accumulation, …). The trainer says why and trains eagerly instead,
+ * unless it was told to compile.
+ */
+export class UncompilableModelError extends ArcfaceError {
+  constructor(reason: string) {
+    super('ERR_UNCOMPILABLE_MODEL', `the compiled WebGPU step cannot train this: ${reason}`);
+  }
+}

@@ -37,3 +37,13 @@ export {
 } from './wasm/native/native-kernels';
 export { setNativeKernelWaitTimeout } from './wasm/native/column-pool';
 export { disableLeanBackprop, enableLeanBackprop, isLeanBackpropEnabled } from './autodiff/lean-backprop';
+export { UncompilableModelError } from './errors';
+export {
+  compileTrainingStep,
+  type CompileOptions,
+  type CompiledBatch,
+  type CompiledStepMetrics,
+  type CompiledStepSummary,
+  type CompiledTrainingStep,
+} from './webgpu/compiled/compile-training-step';
+export type { GraphHead, GraphOp, GraphOptimizer, GraphParam, TrainingGraph } from './webgpu/compiled/training-graph';

@@ -11,7 +11,7 @@ import { trainerCheckpoint } from './trainer-checkpoint';
 import { trainerEvaluation } from './trainer-evaluation';
 import type { TrainerConfig } from './trainer-config';
 import type { EvaluationReport, StepMetrics } from './trainer-events';
-import { createTrainingStep } from './training-step';
+import { createTrainingStep, type TrainingStep } from './training-step';
 import { initialTrainingState } from './training-state';
 
 /** A configured training run. */
@@ -36,6 +36,11 @@ export interface Trainer {
    * {@link NonFiniteLossError} before the bad update is applied.
    */
   train(options?: { untilStep?: number; signal?: AbortSignal }): Promise<{ step: number; history: readonly StepMetrics[]; evaluations: readonly EvaluationReport[] }>;
+  /**
+   * How steps run, known after the first: through the compiled WebGPU step (with its
+   * dispatch and buffer counts) or eagerly (with the reason, where compiling was considered).
+   */
+  readonly stepMode: TrainingStep['mode'];
   /** Runs one optimiser step (with its accumulated micro-batches). */
   trainStep(): Promise<StepMetrics>;
   /** Verification on the configured sets and the Table 3 statistics, now. */
@@ -165,7 +170,11 @@ export function createTrainer(config: TrainerConfig): Trainer {
     evaluate,
     saveCheckpoint,
     embed: (images, options) => embedImages(model, images, options),
+    get stepMode() {
+      return step.mode;
+    },
     dispose(options = {}) {
+      step.dispose();
       tf.dispose(state.slots.flat());
       state.slots = [];
       head.dispose();

@@ -79,6 +79,13 @@ export interface TrainerConfig {
   readonly metrics?: (record: Record<string, unknown>) => void;
   /** Progress events, e.g. for progress bars. */
   readonly onEvent?: (event: TrainerEvent) => void;
+  /**
+   * On the webgpu backend, train through the compiled step (traced once, fused WGSL kernels,
+   * one submission per step): `'auto'` when the model, head and optimiser allow it and eagerly
+   * otherwise, saying why through `logger`; `'always'` fails with UncompilableModelError
+   * instead; `'never'` trains eagerly ['auto']. Other backends always train eagerly.
+   */
+  readonly compile?: 'auto' | 'always' | 'never';
   /** Where warnings go [console]. */
   readonly logger?: { warn(message: string): void; info?(message: string): void };
   /** Time source for throughput figures [Date]. */

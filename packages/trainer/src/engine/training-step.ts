@@ -9,6 +9,20 @@ import { backboneForward, type BackboneForward } from './backbone-forward';
 import type { ResolvedTrainer } from './configure-trainer';
 import type { TrainingState } from './training-state';
 import type { StepMetrics } from './trainer-events';
+import { UncompilableModelError, type CompiledStepSummary } from '@arcface/backend';
+import { compileTrainerStep, type CompiledTrainerStep } from './compiled/compiled-step';
+
+/** The step function, and which path it took. */
+export interface TrainingStep {
+  (): Promise<StepMetrics>;
+  /**
+   * After the first step: 'compiled' (webgpu, through the compiled step) or 'eager', with why
+   * the compiled step was not used where it was considered.
+   */
+  readonly mode: { readonly kind: 'compiled'; readonly summary: CompiledStepSummary } | { readonly kind: 'eager'; readonly reason?: string } | undefined;
+  /** Frees the compiled step's GPU buffers. */
+  dispose(): void;
+}
 
 /**
  * One optimiser update: its micro-batches (gradient accumulation), the margin loss through the
@@ -16,7 +30,7 @@ import type { StepMetrics } from './trainer-events';
  * backbone's and the head's updates. The data order is a pure function of the seed and the
  * step, so a resumed run draws the same batches as an uninterrupted one.
  */
-export function createTrainingStep(run: ResolvedTrainer, state: TrainingState): () => Promise<StepMetrics> {
+export function createTrainingStep(run: ResolvedTrainer, state: TrainingState): TrainingStep {
   const { model, head, margin, optimizer, schedule, height, width, accumulation, clipNorm } = run;
   const { batchSize, seed } = run.config;
   const clock = run.config.clock ?? Date;
@@ -43,7 +57,42 @@ export function createTrainingStep(run: ResolvedTrainer, state: TrainingState): 
   let forward: BackboneForward | undefined;
   const trainingForward = (): BackboneForward => (forward ??= backboneForward(model, run.gradientCheckpoints, batchSize * height * width));
 
-  return async () => {
+  // Chosen at the first step too: compiled on webgpu when the run allows it.
+  let compiled: CompiledTrainerStep | undefined;
+  let mode: TrainingStep['mode'];
+  const choosePath = async () => {
+    const wanted = run.config.compile ?? 'auto';
+    if (wanted === 'never' || tf.getBackend() !== 'webgpu') {
+      mode = { kind: 'eager' };
+      if (wanted === 'always') throw new UncompilableModelError(`the active backend is ${tf.getBackend()}, not webgpu`);
+      return;
+    }
+    try {
+      compiled = await compileTrainerStep(run, state);
+      mode = { kind: 'compiled', summary: compiled.summary };
+    } catch (error) {
+      if (!(error instanceof UncompilableModelError) || wanted === 'always') throw error;
+      mode = { kind: 'eager', reason: error.message };
+      const logger = run.config.logger ?? console;
+      (logger.info ?? logger.warn).call(logger, `training eagerly on webgpu: ${error.message}`);
+    }
+  };
+
+  const compiledStep = async (active: CompiledTrainerStep): Promise<StepMetrics> => {
+    const { step } = state;
+    const started = clock.now();
+    const { epoch, pixels, labels } = await microBatch(step);
+    const lr = learningRate(schedule, step);
+    const result = await active.run(step, pixels, labels, lr);
+    if (!result.finite) throw new NonFiniteLossError(step, result.loss, result.gradNorm, state.lastCheckpoint);
+    state.step = step + 1;
+    const seconds = Math.max(1e-9, (clock.now() - started) / 1000);
+    return { step: step + 1, epoch, loss: result.loss, lr, thetaY: result.thetaY, gradNorm: result.gradNorm, imagesPerSecond: labels.length / seconds };
+  };
+
+  const stepFn = async (): Promise<StepMetrics> => {
+    if (mode === undefined) await choosePath();
+    if (compiled !== undefined) return compiledStep(compiled);
     const { step } = state;
     const started = clock.now();
     const batches = await Promise.all(Array.from({ length: accumulation }, (_, j) => microBatch(step * accumulation + j)));
@@ -123,4 +172,13 @@ export function createTrainingStep(run: ResolvedTrainer, state: TrainingState): 
       headStep.dispose();
     }
   };
+  return Object.assign(stepFn, {
+    get mode() {
+      return mode;
+    },
+    dispose() {
+      compiled?.dispose();
+      compiled = undefined;
+    },
+  }) as TrainingStep;
 }

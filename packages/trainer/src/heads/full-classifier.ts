@@ -42,6 +42,9 @@ export function fullClassifier(options: { numClasses: number; embeddingSize: num
       };
       return step;
     },
+    fixedCenters(optimizer) {
+      return { centers, slots: slotsFor(optimizer) };
+    },
     centers() {
       return tf.clone(centers) as tf.Tensor2D;
     },

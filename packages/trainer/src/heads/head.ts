@@ -41,6 +41,12 @@ export interface ClassificationHead {
   readonly embeddingSize: number;
   /** Chooses this step's centres for the batch's labels; `step` seeds any sampling. */
   prepare(labels: Int32Array, step: number): HeadStep;
+  /**
+   * For heads that train one centre matrix every step (the full classifier): the variable and
+   * its optimiser slots (created on first call), so that a compiled step can own their update.
+   * Heads that sample classes (Partial FC) leave it out and train eagerly.
+   */
+  fixedCenters?(optimizer: Optimizer): { readonly centers: tf.Variable; readonly slots: readonly tf.Variable[] };
   /** All centres as a new tensor `[C, D]` (evaluation, Table 3 statistics); caller disposes. */
   centers(): tf.Tensor2D;
   /** Reads the state back to the host (asynchronously: `dataSync` fails on WebGPU in Node). */
