@@ -15,3 +15,8 @@ nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || true
 /tmp/node bench/dist/run-bench.mjs --backends webgpu --torch python3 --torch-device cuda \
   --section gpu --title "GPU: tfjs WebGPU (Dawn, Vulkan) against PyTorch CUDA" \
   --markdown "$out/benchmarks-gpu.md" --json "$out/gpu-results.json" "$@" 2>&1 | tee "$out/gpu-log.txt"
+# The compiled step against eager on the same card: dispatches, submissions, buffers created,
+# wall ms, and host ms on Dawn's null device (tested on llvmpipe: `pnpm bench --workloads compiled`).
+/tmp/node bench/dist/run-bench.mjs --workloads compiled --backends webgpu --torch none \
+  --section gpu --title "Compiled WebGPU step against eager, GPU" \
+  --markdown "$out/benchmarks-gpu.md" --json "$out/gpu-compiled.json" 2>&1 | tee -a "$out/gpu-log.txt"

@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
 import { createSyntheticFaces } from '@arcface/data';
-import { createTrainer } from '@arcface/trainer';
+import { NonFiniteLossError, createTrainer } from '@arcface/trainer';
 import { countGpuCalls } from './gpu-counters';
+import type { Measurement } from './workloads';
 
 /** One training path's figures per step, averaged over the timed steps. */
 export interface StepPathFigures {
@@ -12,8 +13,6 @@ export interface StepPathFigures {
   readonly submissions: number;
   /** GPU buffers created per step after the first (warm-up) step. */
   readonly buffers: number;
-  /** Milliseconds the JavaScript thread was busy per step (event-loop utilisation, waits excluded). */
-  readonly hostMs: number;
   readonly wallMs: number;
   readonly loss: number;
   readonly note?: string;
@@ -25,11 +24,19 @@ export interface StepPathFigures {
  * optimiser, after one warm-up step (which compiles). Counts come from wrapping the device's
  * methods, so they are the calls tfjs and the compiled step really make.
  */
-export async function compareTrainingPaths(network: string, batch: number, side: number, steps: number, log: (line: string) => void): Promise<StepPathFigures[]> {
+export async function compareTrainingPaths(
+  network: string,
+  batch: number,
+  side: number,
+  steps: number,
+  log: (line: string) => void,
+  nullDevice = false,
+  paths: readonly string[] = ['eager', 'compiled'],
+): Promise<StepPathFigures[]> {
   const backend = tf.backend() as unknown as { device?: unknown };
   if (tf.getBackend() !== 'webgpu' || backend.device === undefined) throw new Error('the compiled-step comparison needs the webgpu backend');
   const out: StepPathFigures[] = [];
-  for (const path of ['eager', 'compiled'] as const) {
+  for (const path of (['eager', 'compiled'] as const).filter((p) => paths.includes(p))) {
     const trainer = createTrainer({
       backbone: { name: network, options: { inputShape: [side, side, 3] } },
       margin: { name: 'additive-angular', options: {} },
@@ -43,22 +50,28 @@ export async function compareTrainingPaths(network: string, batch: number, side:
       compile: path === 'compiled' ? 'always' : 'never',
       logger: { warn: log },
     });
+    // Dawn's null device runs nothing and reads back zeros: the compiled step's finiteness flag
+    // then reads false and the trainer stops the step after all its host work is done.
+    const step = async (): Promise<number> => {
+      try {
+        return (await trainer.trainStep()).loss;
+      } catch (error) {
+        if (nullDevice && error instanceof NonFiniteLossError) return Number.NaN;
+        throw error;
+      }
+    };
     try {
       log(`${network} ${path}: warm-up step …`);
-      await trainer.trainStep();
+      await step();
       const counter = countGpuCalls(backend.device);
-      let host = 0;
       let wall = 0;
       let loss = 0;
       try {
         for (let s = 0; s < steps; s++) {
-          const before = performance.eventLoopUtilization();
           const started = performance.now();
-          const metrics = await trainer.trainStep();
+          loss = await step();
           wall += performance.now() - started;
-          host += performance.eventLoopUtilization(before).active;
-          loss = metrics.loss;
-          log(`${network} ${path}: step ${s + 2}, loss ${metrics.loss.toFixed(4)}, ${(performance.now() - started).toFixed(0)} ms`);
+          log(`${network} ${path}: step ${s + 2}, loss ${loss.toFixed(4)}, ${(performance.now() - started).toFixed(0)} ms`);
         }
       } finally {
         counter.restore();
@@ -70,7 +83,6 @@ export async function compareTrainingPaths(network: string, batch: number, side:
         dispatches: counter.counts.dispatches / steps,
         submissions: counter.counts.submissions / steps,
         buffers: counter.counts.buffers / steps,
-        hostMs: host / steps,
         wallMs: wall / steps,
         loss,
         ...(mode?.kind === 'compiled'
@@ -84,20 +96,63 @@ export async function compareTrainingPaths(network: string, batch: number, side:
   return out;
 }
 
-export function compiledTable(rows: readonly StepPathFigures[], heading: string): string {
+export function compiledTable(rows: readonly StepPathFigures[], hostRows: readonly StepPathFigures[], heading: string): string {
   const lines = [
     heading,
     '',
-    '| network | path | dispatches / step | submissions / step | buffers created / step | host ms / step | wall ms / step | host ratio |',
+    '| network | path | dispatches / step | submissions / step | buffers created / step | wall ms / step | host ms / step (null device) | host ratio |',
     '|---|---|---:|---:|---:|---:|---:|---:|',
   ];
-  for (const row of rows) {
-    const eager = rows.find((r) => r.network === row.network && r.path === 'eager');
-    const ratio = row.path === 'compiled' && eager !== undefined ? `${(eager.hostMs / row.hostMs).toFixed(1)}× lower` : '';
+  const all = [...rows, ...hostRows.filter((h) => !rows.some((r) => r.network === h.network && r.path === h.path)).map((h) => ({ ...h, dispatches: Number.NaN, submissions: Number.NaN, buffers: Number.NaN, wallMs: Number.NaN, hostOnly: true }))];
+  const figure = (v: number, digits = 0) => (Number.isNaN(v) ? '—' : v.toFixed(digits));
+  for (const row of all) {
+    const host = hostRows.find((r) => r.network === row.network && r.path === row.path);
+    const eagerHost = hostRows.find((r) => r.network === row.network && r.path === 'eager');
+    const ratio = row.path === 'compiled' && host !== undefined && eagerHost !== undefined ? `${(eagerHost.wallMs / host.wallMs).toFixed(1)}× lower` : '';
     lines.push(
-      `| ${row.network} | ${row.path} | ${row.dispatches.toFixed(0)} | ${row.submissions.toFixed(0)} | ${row.buffers.toFixed(0)} | ${row.hostMs.toFixed(1)} | ${row.wallMs.toFixed(0)} | ${ratio} |`,
+      `| ${row.network} | ${row.path} | ${figure(row.dispatches)} | ${figure(row.submissions)} | ${figure(row.buffers)} | ${figure(row.wallMs)} | ${host === undefined ? '—' : host.wallMs.toFixed(1)} | ${ratio} |`,
     );
   }
   const notes = rows.filter((r) => r.note !== undefined).map((r) => `- ${r.network} compiled: ${r.note as string}.`);
   return [...lines, '', ...notes].join('\n');
+}
+
+
+/**
+ * The trainer's compiled step on webgpu timed as the train-step workload (median of `reps`
+ * after one warm-up step, which compiles), for the table against PyTorch.
+ */
+export async function compiledTrainStep(backend: string, network: string, batch: number, side: number, reps: number): Promise<Measurement> {
+  const trainer = createTrainer({
+    backbone: { name: network, options: { inputShape: [side, side, 3] } },
+    margin: { name: 'additive-angular', options: {} },
+    data: createSyntheticFaces({ identities: batch, imagesPerIdentity: 1, size: side, seed: 1, cacheSize: batch }),
+    batchSize: batch,
+    steps: reps + 1,
+    seed: 1,
+    optimizer: { name: 'sgd', momentum: 0.9, weightDecay: 5e-4 },
+    schedule: { type: 'constant', lr: 0.01 },
+    compile: 'always',
+  });
+  try {
+    await trainer.trainStep();
+    const times: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      const started = performance.now();
+      await trainer.trainStep();
+      times.push(performance.now() - started);
+    }
+    times.sort((a, b) => a - b);
+    const mode = trainer.stepMode;
+    return {
+      workload: 'train-step',
+      backend,
+      detail: `${network} ${side}×${side} B=${batch}, compiled`,
+      ms: times[Math.floor(times.length / 2)] as number,
+      variant: 'compiled',
+      ...(mode?.kind === 'compiled' ? { note: `compiled step: ${mode.summary.dispatches} dispatches, 1 submission` } : {}),
+    };
+  } finally {
+    trainer.dispose();
+  }
 }

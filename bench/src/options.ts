@@ -9,6 +9,10 @@ export interface BenchOptions {
   /** Rounds of the margin head, each PyTorch then tfjs back to back (medians over rounds). */
   readonly headRounds: number;
   readonly workloads: readonly string[];
+  /** `--workloads compiled`: which training paths to run ('eager', 'compiled'). */
+  readonly paths: readonly string[];
+  /** `--workloads compiled`: batch of the host-time run on Dawn's null device (0: none). */
+  readonly hostBatch: number;
   readonly networks: readonly string[];
   /** Networks whose training step is timed (default: all of `networks`); the others get a row saying so. */
   readonly trainNetworks: readonly string[];
@@ -45,6 +49,9 @@ const HELP = `pnpm bench [flags]
   --workloads head,train,infer,onnx   (onnx: imported iResNet-50 and MobileFaceNet against onnxruntime-node;
                              compiled: the trainer's webgpu step, eager against compiled — dispatches,
                              submissions, buffers created, host ms per step; alone, no PyTorch)
+  --paths eager,compiled      with --workloads compiled: the training paths to run
+  --host-batch 4             with --workloads compiled: batch of the host-time run on Dawn's null
+                             device (it caps memory at 512 MB); 0 skips it
   --networks mobilefacenet,iresnet18
   --train-networks mobilefacenet   time the training step of these only (default: all networks)
   --torch /usr/bin/python3   python with torch for the reference ('none' to skip)
@@ -94,6 +101,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     trainReps: int('train-reps', 2),
     headRounds: int('head-rounds', 3),
     workloads: list('workloads', 'head,train,infer,onnx'),
+    paths: list('paths', 'eager,compiled'),
+    hostBatch: Number(flags.get('host-batch') ?? '4'),
     networks: list('networks', 'mobilefacenet,iresnet18'),
     trainNetworks: list('train-networks', flags.get('networks') ?? 'mobilefacenet,iresnet18'),
     torch: path('torch', '/usr/bin/python3'),

@@ -10,7 +10,7 @@ import { attachRatios, combineRounds, markdownTable, replaceSection, type Round,
 import { runTorchReference, type TorchRun } from './torch-reference';
 import { inference, marginHead, trainStep, type Measurement } from './workloads';
 import { IMPORTED_NETWORKS, importedInference } from './onnx-inference';
-import { compareTrainingPaths, compiledTable, type StepPathFigures } from './compiled-step';
+import { compareTrainingPaths, compiledTable, compiledTrainStep, type StepPathFigures } from './compiled-step';
 
 // The literal specifiers let a bundler include the optional engines (the GPU run ships one file).
 const importer: ModuleImporter = async (specifier) => {
@@ -78,6 +78,9 @@ async function measureRest(backend: string, options: BenchOptions, log: (line: s
       else {
         const checkpoints = options.checkpoints === 'auto' ? (backend === 'wasm' ? 'default' : 'none') : options.checkpoints;
         await attempt(`train step ${network}`, () => trainStep(backend, network, options.batch, options.side, options.trainReps, checkpoints), 'train-step', detail);
+        if (backend === 'webgpu') {
+          await attempt(`train step ${network} (compiled)`, () => compiledTrainStep(backend, network, options.batch, options.side, options.trainReps), 'train-step', `${detail}, compiled`);
+        }
       }
     }
     if (options.workloads.includes('infer')) {
@@ -237,20 +240,32 @@ async function main(): Promise<void> {
 async function compiledMain(options: BenchOptions, log: (line: string) => void): Promise<void> {
   const activation = await activate('webgpu', options, log);
   if ('failure' in activation) throw new Error(`webgpu is not available: ${activation.failure}`);
-  const rows: StepPathFigures[] = [];
-  for (const network of options.trainNetworks) rows.push(...(await compareTrainingPaths(network, options.batch, options.side, options.trainReps, log)));
   const adapter = describeAdapter();
+  const rows: StepPathFigures[] = [];
+  for (const network of options.trainNetworks) rows.push(...(await compareTrainingPaths(network, options.batch, options.side, options.trainReps, log, false, options.paths)));
+  log(`on ${adapter}: ${JSON.stringify(rows)}`);
+  // Host time: the same steps on Dawn's null device, which accepts every call and runs nothing,
+  // so a step's wall time there is its host work alone (on llvmpipe the "GPU" shares the CPU).
+  // The null device caps memory at 512 MB, hence its own (small) batch; per-step host work
+  // hardly depends on the batch (the same kernels), except the images' upload.
+  const hostRows: StepPathFigures[] = [];
+  if (options.hostBatch > 0) {
+    await useNullWebgpuDevice();
+    for (const network of options.trainNetworks) {
+      hostRows.push(...(await compareTrainingPaths(network, options.hostBatch, options.side, Math.max(3, options.trainReps), log, true)));
+    }
+  }
   const heading = [
     `### ${options.title}`,
     '',
-    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${adapter}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; ${options.side}×${options.side}, batch ${options.batch}, mean of ${options.trainReps} steps after one warm-up step. Host ms: time the JavaScript thread was busy (event-loop utilisation), waiting for the GPU excluded.`,
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${adapter}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; ${options.side}×${options.side}, batch ${options.batch}, mean of ${options.trainReps} step${options.trainReps === 1 ? '' : 's'} after one warm-up step (which compiles). Counts are of the device calls made (wrapped device methods). Host ms: the same steps on Dawn's null device at batch ${options.hostBatch} (mean of ${Math.max(3, options.trainReps)} steps), which accepts every call and runs nothing, so its wall time is the step's host work alone (JavaScript, validation, encoding).`,
   ].join('\n');
-  const table = compiledTable(rows, heading);
+  const table = compiledTable(rows, hostRows, heading);
   console.log(`\n${table}\n`);
   if (options.json !== undefined) {
     const path = resolve(REPO_ROOT, options.json);
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, `${JSON.stringify({ options, rows }, null, 2)}\n`);
+    writeFileSync(path, `${JSON.stringify({ options, rows, hostRows }, null, 2)}\n`);
   }
   if (options.markdown !== undefined) {
     const path = resolve(REPO_ROOT, options.markdown);
@@ -258,6 +273,23 @@ async function compiledMain(options: BenchOptions, log: (line: string) => void):
     writeFileSync(path, replaceSection(before, `compiled-${options.section}`, table));
     log(`wrote ${path}`);
   }
+}
+
+let nullInstance: unknown;
+
+/** Makes tfjs' 'webgpu' backend one on Dawn's null device (kernel registrations stay). */
+async function useNullWebgpuDevice(): Promise<void> {
+  type Instance = { requestAdapter(): Promise<{ requestDevice(): Promise<unknown> } | null> };
+  const dawn = (await import('webgpu')) as unknown as { create(flags: string[]): Instance };
+  // Kept for the process's life: Dawn aborts when an instance whose devices are in use is collected.
+  nullInstance = dawn.create(['backend=null']);
+  const adapter = await (nullInstance as Instance).requestAdapter();
+  if (adapter === null) throw new Error("Dawn's null backend is not available");
+  const device = await adapter.requestDevice();
+  const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+  tf.removeBackend('webgpu');
+  tf.registerBackend('webgpu', () => new WebGPUBackend(device as ConstructorParameters<typeof WebGPUBackend>[0]));
+  if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs did not start on the null device');
 }
 
 /** The WebGPU adapter tfjs runs on, as its backend reports it. */

@@ -42,7 +42,7 @@ const BUILD_INPUTS = [
   join(APP, 'index.html'),
   join(APP, 'vite.config.ts'),
   join(APP, 'package.json'),
-  ...['core', 'margins', 'backend', 'data'].flatMap((name) => [join(REPO, 'packages', name, 'src'), join(REPO, 'packages', name, 'package.json')]),
+  ...['core', 'margins', 'backend', 'data', 'trainer'].flatMap((name) => [join(REPO, 'packages', name, 'src'), join(REPO, 'packages', name, 'package.json')]),
 ];
 
 /** A step counter the page keeps on the toy's status line. */
@@ -251,6 +251,60 @@ describe.skipIf(!hasChromium)('playground in headless Chromium', () => {
     const foreign = requests.filter((url) => !url.startsWith(`${server.origin}/`) && !url.startsWith('blob:') && !url.startsWith('data:'));
     expect(foreign).toEqual([]);
     expect(requests.some((url) => url.endsWith('.wasm')) || requests.length > 3).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+/**
+ * The toy on WebGPU: Chromium's SwiftShader gives the page an adapter on any machine, and both
+ * sides then train through the compiled step (one submission per step), shown on the status line.
+ */
+describe.skipIf(!hasChromium)('playground on WebGPU (SwiftShader) in headless Chromium', () => {
+  let server: Awaited<ReturnType<typeof serveStatic>>;
+  let context: BrowserContext;
+  let page: Page;
+  let userDataDir: string;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    const index = join(DIST, 'index.html');
+    if (!existsSync(index) || statSync(index).mtimeMs < Math.max(...BUILD_INPUTS.map(newest))) {
+      await build({ root: APP, configFile: join(APP, 'vite.config.ts'), logLevel: 'warn' });
+    }
+    server = await serveStatic(DIST);
+    userDataDir = mkdtempSync(join(tmpdir(), 'playground-webgpu-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 800 },
+      args: ['--headless', '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=native', '--disable-vulkan-surface', '--no-first-run'],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${server.origin}/`);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  });
+
+  it('trains the toy through the compiled WebGPU step on both sides', { timeout: 180_000 }, async () => {
+    const adapter = await page.evaluate(async () => ((navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu ? (await (navigator as unknown as { gpu: { requestAdapter(): Promise<unknown> } }).gpu.requestAdapter()) !== null : false));
+    if (!adapter) {
+      console.warn('[playground e2e] WebGPU test skipped: Chromium offers no WebGPU adapter here');
+      return;
+    }
+    await page.selectOption('[data-testid=backend-select]', 'webgpu');
+    await page.waitForFunction(() => /webgpu/i.test(document.querySelector('[data-testid=backend-name]')?.textContent ?? ''), undefined, { timeout: 90_000 });
+    await page.waitForFunction(() => !(document.querySelector('[data-testid=toy-start]') as HTMLButtonElement).disabled, undefined, { timeout: 90_000 });
+    await page.click('[data-testid=toy-start]');
+    await waitForStep(page, 40, 150_000);
+    await page.click('[data-testid=toy-pause]');
+    const status = await page.$eval('[data-testid=toy-status]', (el) => ({ text: el.textContent ?? '', compiled: (el as HTMLElement).dataset.compiled }));
+    expect(status.compiled).toBe('2');
+    expect(status.text).toMatch(/both sides on the compiled WebGPU step/);
     expect(pageErrors).toEqual([]);
   });
 });

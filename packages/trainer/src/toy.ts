@@ -9,3 +9,5 @@ export type { ToyGeometry } from './toy/geodesic-gap';
 export { runToyExperiment, TOY_DEFAULTS } from './toy/run-toy';
 export type { ToyOptions } from './toy/run-toy';
 export type { ToyImages, ToyPanelReport, ToyReport } from './toy/toy-report';
+export { compileToyStep } from './toy/compiled-toy-step';
+export type { CompiledToyStep } from './toy/compiled-toy-step';

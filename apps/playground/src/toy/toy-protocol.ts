@@ -33,6 +33,8 @@ export interface BackendReport {
 
 export interface ToySideSnapshot {
   readonly margin: string;
+  /** How this side trains: one compiled WebGPU submission per step, or tfjs' eager kernels. */
+  readonly path: 'compiled' | 'eager';
   /** Losses of the steps since the last snapshot. */
   readonly losses: readonly number[];
   /** Unit features of the evaluation images, `count × dimension`. */

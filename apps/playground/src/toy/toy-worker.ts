@@ -7,7 +7,7 @@ import { createMargin, registerMargin } from '@arcface/margins';
 import { createRng } from '@arcface/data';
 import { selectPageBackend } from '../backend/select-page-backend';
 import { customMarginFactory } from '../custom/custom-margin';
-import { createToyFaces, measureToyGeometry, ToyNet, type ToyFaces } from '@arcface/trainer/toy';
+import { compileToyStep, createToyFaces, measureToyGeometry, ToyNet, type CompiledToyStep, type ToyFaces } from '@arcface/trainer/toy';
 import type { ToyCommand, ToyEvent, ToySideSnapshot } from './toy-protocol';
 
 const IDENTITIES = 8;
@@ -32,6 +32,8 @@ let inputs: tf.Tensor2D | undefined;
 let evalInputs: tf.Tensor2D | undefined;
 let evalLabels: Int32Array | undefined;
 let models: [ToyNet, ToyNet] | undefined;
+/** On WebGPU, each side's step compiled into one submission (undefined: that side trains eagerly). */
+let compiledSteps: Array<CompiledToyStep | undefined> = [undefined, undefined];
 /** Adam's learning rate: slower than the report's toy, so the page can show the clusters forming. */
 const LEARNING_RATE = 0.01;
 let pending: [number[], number[]] = [[], []];
@@ -61,7 +63,7 @@ async function handle(command: ToyCommand): Promise<void> {
       return;
     case 'configure':
       await ready;
-      configure(command);
+      await configure(command);
       return;
     case 'start':
       running = true;
@@ -77,7 +79,7 @@ async function handle(command: ToyCommand): Promise<void> {
   }
 }
 
-function configure(command: Extract<ToyCommand, { type: 'configure' }>): void {
+async function configure(command: Extract<ToyCommand, { type: 'configure' }>): Promise<void> {
   running = false;
   for (const spec of command.custom) {
     unregister.get(spec.name)?.();
@@ -93,10 +95,16 @@ function configure(command: Extract<ToyCommand, { type: 'configure' }>): void {
     evalInputs = tf.tidy(() => tf.gather(inputs as tf.Tensor2D, tf.tensor1d(evalIndices, 'int32')) as tf.Tensor2D);
     evalLabels = Int32Array.from(evalIndices.map((i) => (faces as ToyFaces).labels[i] as number));
   }
+  compiledSteps.forEach((compiled) => compiled?.dispose());
+  compiledSteps = [undefined, undefined];
   models?.forEach((model) => model.dispose());
   dimension = command.dimension;
   const shape = { inputSize: faces.inputSize, hidden: HIDDEN, dimension, classes: IDENTITIES };
-  models = command.sides.map((side) => new ToyNet(shape, { kind: 'margin', margin: createMargin(side.margin, side.options) }, command.seed, LEARNING_RATE)) as [ToyNet, ToyNet];
+  const built = command.sides.map((side) => new ToyNet(shape, { kind: 'margin', margin: createMargin(side.margin, side.options) }, command.seed, LEARNING_RATE)) as [ToyNet, ToyNet];
+  // On WebGPU each side trains through the compiled step; a margin without a WGSL form (a
+  // custom one) trains eagerly on the same backend.
+  if (tf.getBackend() === 'webgpu') compiledSteps = await Promise.all(built.map((model) => compileToyStep(model, BATCH).catch(() => undefined)));
+  models = built;
   const rng = createRng(command.seed);
   pickBatch = () => rng.next();
   step = 0;
@@ -118,12 +126,7 @@ async function loop(): Promise<void> {
     while (running && models !== undefined && step < MAX_STEPS) {
       const current = models;
       const indices = Array.from({ length: BATCH }, () => Math.floor(pickBatch() * (faces as ToyFaces).labels.length));
-      const x = tf.tidy(() => tf.gather(inputs as tf.Tensor2D, tf.tensor1d(indices, 'int32')) as tf.Tensor2D);
-      const y = tf.tensor1d(indices.map((i) => (faces as ToyFaces).labels[i] as number), 'int32');
-      const losses = current.map((model) => model.trainStep(x, y, step));
-      tf.dispose([x, y]);
-      const values = await Promise.all(losses.map(async (loss) => (await loss.data())[0] as number));
-      tf.dispose(losses);
+      const values = await trainBoth(current, indices);
       if (current !== models) break; // reconfigured while this step ran
       values.forEach((value, i) => pending[i as 0 | 1].push(value));
       step += 1;
@@ -144,6 +147,36 @@ async function loop(): Promise<void> {
   }
 }
 
+/** One step of both sides on the same batch; the compiled ones read it from host arrays. */
+async function trainBoth(current: [ToyNet, ToyNet], indices: readonly number[]): Promise<number[]> {
+  const data = faces as ToyFaces;
+  const labels = Int32Array.from(indices, (i) => data.labels[i] as number);
+  const eager = compiledSteps.some((compiled) => compiled === undefined);
+  const x = eager ? tf.tidy(() => tf.gather(inputs as tf.Tensor2D, tf.tensor1d(indices as number[], 'int32')) as tf.Tensor2D) : undefined;
+  const y = eager ? tf.tensor1d(labels, 'int32') : undefined;
+  let batch: Float32Array | undefined;
+  if (compiledSteps.some((compiled) => compiled !== undefined)) {
+    const rows = new Float32Array(indices.length * data.inputSize);
+    indices.forEach((i, k) => rows.set(data.inputs.subarray(i * data.inputSize, (i + 1) * data.inputSize), k * data.inputSize));
+    batch = rows;
+  }
+  try {
+    return await Promise.all(
+      current.map(async (model, i) => {
+        const compiled = compiledSteps[i];
+        if (compiled !== undefined) return compiled.run(batch as Float32Array, labels, step);
+        const loss = model.trainStep(x as tf.Tensor2D, y as tf.Tensor1D, step);
+        const value = (await loss.data())[0] as number;
+        loss.dispose();
+        return value;
+      }),
+    );
+  } finally {
+    if (x !== undefined) x.dispose();
+    if (y !== undefined) y.dispose();
+  }
+}
+
 async function snapshot(stepsPerSecond = 0): Promise<void> {
   if (models === undefined || evalInputs === undefined || evalLabels === undefined) return;
   const current = models;
@@ -158,6 +191,7 @@ async function snapshot(stepsPerSecond = 0): Promise<void> {
       tf.dispose([features, centers]);
       return {
         margin: model.head.kind === 'margin' ? model.head.margin.name : 'softmax',
+        path: compiledSteps[i] === undefined ? 'eager' : 'compiled',
         losses: pending[i as 0 | 1],
         points,
         centers: centerValues,

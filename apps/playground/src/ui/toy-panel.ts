@@ -107,7 +107,8 @@ export function toyPanel(params: MarginParameters, customs: () => readonly Custo
         event.sides.forEach((side, i) => histories[i as 0 | 1].push(...side.losses));
         last = event.sides;
         draw();
-        status.textContent = `step ${event.step}${event.running ? ` · ${event.stepsPerSecond.toFixed(0)} steps/s` : ' · paused'}`;
+        status.textContent = `step ${event.step}${event.running ? ` · ${event.stepsPerSecond.toFixed(0)} steps/s` : ' · paused'}${describePaths(event.sides)}`;
+        status.dataset.compiled = String(event.sides.filter((side) => side.path === 'compiled').length);
         status.dataset.step = String(event.step);
         syncButtons();
         return;
@@ -207,4 +208,11 @@ export function toyPanel(params: MarginParameters, customs: () => readonly Custo
       syncButtons();
     },
   };
+}
+
+/** ' · both sides on the compiled WebGPU step' and the like; empty when both train eagerly. */
+function describePaths(sides: ReadonlyArray<{ readonly path: 'compiled' | 'eager' }>): string {
+  const compiled = sides.filter((side) => side.path === 'compiled').length;
+  if (compiled === 0) return '';
+  return ` · ${compiled === sides.length ? 'both sides' : 'one side'} on the compiled WebGPU step`;
 }

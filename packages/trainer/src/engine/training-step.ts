@@ -172,10 +172,9 @@ export function createTrainingStep(run: ResolvedTrainer, state: TrainingState): 
       headStep.dispose();
     }
   };
+  // defineProperty, not Object.assign: assign would copy the getter's value at this moment.
+  Object.defineProperty(stepFn, 'mode', { get: () => mode });
   return Object.assign(stepFn, {
-    get mode() {
-      return mode;
-    },
     dispose() {
       compiled?.dispose();
       compiled = undefined;

@@ -3,7 +3,8 @@
  * `@arcface/backend`'s selectBackend as an application would): a few training steps of a small
  * network, Partial FC included, give the cpu backend's losses within 1e-3 relative. Nothing on
  * the training path may read tensors synchronously (`dataSync` fails on WebGPU in Node), so
- * this test fails if anything does. On a machine without a GPU it runs on Mesa's llvmpipe
+ * this test fails if anything does. With the full classifier the steps run through the compiled
+ * WebGPU step, with Partial FC through tfjs' eager kernels. On a machine without a GPU it runs on Mesa's llvmpipe
  * (Vulkan on the CPU, Mesa 25 or later; see .ci/run), and skips, saying why, where Dawn finds
  * no adapter at all.
  */
@@ -34,6 +35,8 @@ if (missing !== undefined) console.warn(`WebGPU training test skipped: ${missing
 
 const STEPS = 4;
 
+const modes: Record<string, string> = {};
+
 async function lossesOn(backend: string, head: 'full' | 'partial-fc'): Promise<number[]> {
   if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} failed to initialise`);
   await tf.ready();
@@ -46,6 +49,8 @@ async function lossesOn(backend: string, head: 'full' | 'partial-fc'): Promise<n
   );
   try {
     await trainer.train();
+    const mode = trainer.stepMode;
+    modes[`${backend} ${head}`] = mode?.kind === 'eager' && mode.reason !== undefined ? `eager: ${mode.reason}` : String(mode?.kind);
     return trainer.history.map((m) => m.loss);
   } finally {
     trainer.dispose();
@@ -81,6 +86,11 @@ describe.skipIf(missing !== undefined)('the trainer on WebGPU in Node (Dawn)', (
         }
         // Training happened: the loss moved.
         expect(expected[STEPS - 1]).not.toBe(expected[0]);
+        // The full classifier trains through the compiled step; Partial FC (its classes change
+        // every step) eagerly, with the reason.
+        expect(modes[`cpu ${head}`]).toBe('eager');
+        if (head === 'full') expect(modes['webgpu full']).toBe('compiled');
+        else expect(modes['webgpu partial-fc']).toMatch(/^eager: .*'partial-fc' head changes its classes every step/);
       },
       240_000,
     );

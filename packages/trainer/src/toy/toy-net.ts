@@ -39,7 +39,7 @@ export class ToyNet {
     readonly shape: ToyNetShape,
     readonly head: ToyHead,
     seed: number,
-    learningRate: number,
+    readonly learningRate: number,
   ) {
     const { inputSize, hidden, dimension, classes } = shape;
     // He initialisation for the ReLU layers, so the features start spread rather than collapsed.
@@ -53,6 +53,11 @@ export class ToyNet {
   }
 
   /** Features `[N, D]` (not normalised) of flattened images `[N, inputSize]`. */
+  /** The three dense layers' kernels and biases, in order [w1, b1, w2, b2, w3, b3]. */
+  get layers(): readonly tf.Variable[] {
+    return this.weights;
+  }
+
   embed(inputs: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       const [w1, b1, w2, b2, w3, b3] = this.weights as [tf.Variable, tf.Variable, tf.Variable, tf.Variable, tf.Variable, tf.Variable];

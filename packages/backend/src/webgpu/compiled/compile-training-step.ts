@@ -85,6 +85,14 @@ export async function compileTrainingStep(graph: TrainingGraph, options: Compile
   const backend = asWebgpuBackend(options.backend ?? tf.backend());
   const device = backend.device;
   const schedule = planTrainingStep(graph);
+  const trainedParams = graph.params.map((p, i) => ({ p, i })).filter(({ p }) => p.role === 'backbone' || p.role === 'centers');
+  const slotCount = graph.optimizer.kind === 'sgd' ? 1 : 2;
+  for (const { p } of trainedParams) {
+    if ((p.slots?.length ?? 0) !== slotCount || p.slots?.some((s) => s.size !== p.variable.size)) {
+      throw new UncompilableModelError(`'${p.name}' needs ${slotCount} optimiser slots of its own size for ${graph.optimizer.kind}`);
+    }
+  }
+
   const limit = device.limits.maxStorageBufferBindingSize;
   for (const s of schedule.storages) {
     if (s.bytes > limit) {
@@ -138,17 +146,12 @@ export async function compileTrainingStep(graph: TrainingGraph, options: Compile
     recorded.push({ label: spec.label, pipeline, group, workgroups: spec.workgroups });
   }
   const error = await device.popErrorScope?.();
-  if (error) throw new UncompilableModelError(`WebGPU rejected a generated kernel: ${error.message}`);
-
-  const { persistent, placement } = schedule;
-  const trainedParams = graph.params.map((p, i) => ({ p, i })).filter(({ p }) => p.role === 'backbone' || p.role === 'centers');
-  const slotCount = persistent.slots.length;
-  for (const { p } of trainedParams) {
-    if ((p.slots?.length ?? 0) !== slotCount || p.slots?.some((s) => s.size !== p.variable.size)) {
-      throw new UncompilableModelError(`'${p.name}' needs ${slotCount} optimiser slots of its own size for ${graph.optimizer.kind}`);
-    }
+  if (error) {
+    for (const buffer of owned) buffer.destroy();
+    throw new UncompilableModelError(`WebGPU rejected a generated kernel: ${error.message}`);
   }
 
+  const { persistent, placement } = schedule;
   /** Copies between the tfjs variables and the step's buffers, one direction. */
   const transfers = (direction: 'load' | 'store') => {
     const encoder = device.createCommandEncoder({ label: direction });
