@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Node's ESM has no `require`; tfjs' node bundle uses it for 'util', so the bundle gets one.
 ./node_modules/.bin/esbuild bench/src/run-bench.ts --bundle --platform=node --format=esm \
-  --conditions=@arcface/source --external:webgpu --outfile=bench/dist/run-bench.mjs --log-level=warning \
+  --conditions=@arcface/source --external:webgpu --external:onnxruntime-node --outfile=bench/dist/run-bench.mjs --log-level=warning \
   "--banner:js=import { createRequire as __arcfaceCreateRequire } from 'node:module'; const require = __arcfaceCreateRequire(import.meta.url);"
 if [ ! -f bench/dist/node_modules/webgpu/dist/linux-x64/dawn.node ]; then
   src="$(cd bench && node -e "console.log(require('node:path').dirname(require.resolve('webgpu/package.json')))")"

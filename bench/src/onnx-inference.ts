@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as ort from 'onnxruntime-node';
 import { compileInference, exportOnnx, importModel, iresnet, mobileFaceNet } from '@arcface/backbones';
 import type { Measurement } from './workloads';
 
@@ -15,6 +14,8 @@ export const IMPORTED_NETWORKS = ['iresnet50', 'mobilefacenet'] as const;
  * runs through `compileInference`. Ratio = ours ÷ onnxruntime (lower is better).
  */
 export async function importedInference(backend: string, network: string, batch: number, side: number, reps: number): Promise<Measurement & { readonly referenceMs: number }> {
+  // Loaded here, not at the top: the GPU machine's bundle leaves onnxruntime-node out.
+  const ort = await import('onnxruntime-node');
   const built = network === 'iresnet50' ? iresnet(50, { inputShape: [side, side, 3] }) : mobileFaceNet({ inputShape: [side, side, 3] });
   let onnx: Uint8Array;
   try {

@@ -9,6 +9,7 @@ export {
 } from './errors';
 export { createTrainer } from './engine/create-trainer';
 export type { Trainer } from './engine/create-trainer';
+export type { StepMode } from './engine/training-step';
 export type { TrainerConfig } from './engine/trainer-config';
 export type { EvaluationReport, SetEvaluation, StepMetrics, TrainerEvent } from './engine/trainer-events';
 export { createHead } from './heads/create-head';

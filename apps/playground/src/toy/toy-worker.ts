@@ -81,6 +81,8 @@ async function handle(command: ToyCommand): Promise<void> {
 
 async function configure(command: Extract<ToyCommand, { type: 'configure' }>): Promise<void> {
   running = false;
+  // A step in flight still uses the old nets and compiled steps: let it finish first.
+  while (loopActive) await new Promise((resolve) => setTimeout(resolve, 5));
   for (const spec of command.custom) {
     unregister.get(spec.name)?.();
     unregister.set(spec.name, registerMargin(spec.name, customMarginFactory(spec), { override: true }));

@@ -11,7 +11,7 @@ import { trainerCheckpoint } from './trainer-checkpoint';
 import { trainerEvaluation } from './trainer-evaluation';
 import type { TrainerConfig } from './trainer-config';
 import type { EvaluationReport, StepMetrics } from './trainer-events';
-import { createTrainingStep, type TrainingStep } from './training-step';
+import { createTrainingStep, type StepMode } from './training-step';
 import { initialTrainingState } from './training-state';
 
 /** A configured training run. */
@@ -40,7 +40,7 @@ export interface Trainer {
    * How steps run, known after the first: through the compiled WebGPU step (with its
    * dispatch and buffer counts) or eagerly (with the reason, where compiling was considered).
    */
-  readonly stepMode: TrainingStep['mode'];
+  readonly stepMode: StepMode | undefined;
   /** Runs one optimiser step (with its accumulated micro-batches). */
   trainStep(): Promise<StepMetrics>;
   /** Verification on the configured sets and the Table 3 statistics, now. */

@@ -12,14 +12,18 @@ import type { StepMetrics } from './trainer-events';
 import { UncompilableModelError, type CompiledStepSummary } from '@arcface/backend';
 import { compileTrainerStep, type CompiledTrainerStep } from './compiled/compiled-step';
 
+/**
+ * Which path a run's steps take, known after the first: 'compiled' (webgpu, through the
+ * compiled step, with its counts) or 'eager', with why the compiled step was not used where it
+ * was considered.
+ */
+export type StepMode = { readonly kind: 'compiled'; readonly summary: CompiledStepSummary } | { readonly kind: 'eager'; readonly reason?: string };
+
 /** The step function, and which path it took. */
 export interface TrainingStep {
   (): Promise<StepMetrics>;
-  /**
-   * After the first step: 'compiled' (webgpu, through the compiled step) or 'eager', with why
-   * the compiled step was not used where it was considered.
-   */
-  readonly mode: { readonly kind: 'compiled'; readonly summary: CompiledStepSummary } | { readonly kind: 'eager'; readonly reason?: string } | undefined;
+  /** Undefined until the first step. */
+  readonly mode: StepMode | undefined;
   /** Frees the compiled step's GPU buffers. */
   dispose(): void;
 }

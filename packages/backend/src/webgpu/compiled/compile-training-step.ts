@@ -52,7 +52,7 @@ export interface CompiledStepSummary {
 
 /**
  * A training step compiled once for fixed shapes: every kernel, buffer and bind group is made
- * here; each {@link run} writes the batch, encodes the recorded dispatches into one command
+ * here; each `run` writes the batch, encodes the recorded dispatches into one command
  * buffer, submits it once and reads back four numbers. Parameters, running statistics and
  * optimiser slots live in the step's buffers and are copied into their tfjs variables at the
  * end of every step (same submission), so the model, the head and checkpoints stay current.
@@ -64,7 +64,7 @@ export interface CompiledTrainingStep {
   gradients(): Promise<Map<number, Float32Array>>;
   /**
    * A diagnostic: one step with every dispatch submitted and awaited on its own, returning
-   * milliseconds by kernel label (the batch is applied like {@link run}'s). Slow by design.
+   * milliseconds by kernel label (the batch is applied as by `run`). Slow by design.
    */
   profile(batch: CompiledBatch): Promise<Record<string, number>>;
   /** Reads the tfjs variables into the step's buffers again (after a checkpoint restore). */

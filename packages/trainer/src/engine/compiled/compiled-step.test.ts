@@ -11,6 +11,7 @@ import { marginSoftmaxLoss } from '@arcface/margins';
 import { registerGradients, registerTestBackends, seededValues } from '@arcface/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configureTrainer, type ResolvedTrainer } from '../configure-trainer';
+import { createTrainer } from '../create-trainer';
 import { initialTrainingState } from '../training-state';
 import type { TrainerConfig } from '../trainer-config';
 import { adaptChannels } from '../../evaluation/embed';
@@ -203,5 +204,33 @@ describe.skipIf(missing !== undefined)('the compiled WebGPU training step', () =
       },
       600_000,
     );
+  }
+
+  for (const [name, backbone] of backbones) {
+    it(`${name}: createTrainer on webgpu trains through the compiled step`, async () => {
+      await tf.setBackend('webgpu');
+      const size = backbone.options.inputShape[0] as number;
+      const trainer = createTrainer(
+        config(backbone, {
+          data: createSyntheticFaces({ identities: CLASSES, imagesPerIdentity: 2, size, seed: 3 }),
+          steps: 6,
+          schedule: { type: 'constant', lr: 0.1 },
+        }),
+      );
+      try {
+        const first = trainer.model.trainableWeights[0]!.read();
+        const before = (await first.data()) as Float32Array;
+        const { history } = await trainer.train();
+        expect(trainer.stepMode?.kind).toBe('compiled');
+        expect(history).toHaveLength(6);
+        expect(history.every((m) => Number.isFinite(m.loss) && Number.isFinite(m.gradNorm) && m.thetaY > 0 && m.thetaY < 180)).toBe(true);
+        // The model's own variables hold the trained weights (the step mirrors them back).
+        const after = (await trainer.model.trainableWeights[0]!.read().data()) as Float32Array;
+        expect(after.some((v, i) => v !== before[i])).toBe(true);
+      } finally {
+        trainer.dispose();
+        await tf.setBackend('cpu');
+      }
+    }, 300_000);
   }
 });

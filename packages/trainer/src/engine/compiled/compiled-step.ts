@@ -11,7 +11,7 @@ export interface CompiledTrainerStep {
   readonly graph: TrainingGraph;
   /** One update at optimiser step `step` (0-based, before the update). */
   run(step: number, pixels: Float32Array, labels: Int32Array, learningRate: number): Promise<CompiledStepMetrics>;
-  /** {@link run} with every dispatch timed on its own (a diagnostic): milliseconds by kernel. */
+  /** `run` with every dispatch timed on its own (a diagnostic): milliseconds by kernel. */
   profile(step: number, pixels: Float32Array, labels: Int32Array, learningRate: number): Promise<Record<string, number>>;
   gradients(): ReturnType<Awaited<ReturnType<typeof compileTrainingStep>>['gradients']>;
   dispose(): void;
