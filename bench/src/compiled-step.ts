@@ -37,19 +37,7 @@ export async function compareTrainingPaths(
   if (tf.getBackend() !== 'webgpu' || backend.device === undefined) throw new Error('the compiled-step comparison needs the webgpu backend');
   const out: StepPathFigures[] = [];
   for (const path of (['eager', 'compiled'] as const).filter((p) => paths.includes(p))) {
-    const trainer = createTrainer({
-      backbone: { name: network, options: { inputShape: [side, side, 3] } },
-      margin: { name: 'additive-angular', options: {} },
-      // One batch of cached images: after the warm-up, loading a batch is a copy.
-      data: createSyntheticFaces({ identities: batch, imagesPerIdentity: 1, size: side, seed: 1, cacheSize: batch }),
-      batchSize: batch,
-      steps: steps + 1,
-      seed: 1,
-      optimizer: { name: 'sgd', momentum: 0.9, weightDecay: 5e-4 },
-      schedule: { type: 'constant', lr: 0.01 },
-      compile: path === 'compiled' ? 'always' : 'never',
-      logger: { warn: log },
-    });
+    const trainer = benchTrainer(network, batch, side, steps, path === 'compiled' ? 'always' : 'never', log);
     // Dawn's null device runs nothing and reads back zeros: the compiled step's finiteness flag
     // then reads false and the trainer stops the step after all its host work is done.
     const step = async (): Promise<number> => {
@@ -103,7 +91,7 @@ export function compiledTable(rows: readonly StepPathFigures[], hostRows: readon
     '| network | path | dispatches / step | submissions / step | buffers created / step | wall ms / step | host ms / step (null device) | host ratio |',
     '|---|---|---:|---:|---:|---:|---:|---:|',
   ];
-  const all = [...rows, ...hostRows.filter((h) => !rows.some((r) => r.network === h.network && r.path === h.path)).map((h) => ({ ...h, dispatches: Number.NaN, submissions: Number.NaN, buffers: Number.NaN, wallMs: Number.NaN, hostOnly: true }))];
+  const all = [...rows, ...hostRows.filter((h) => !rows.some((r) => r.network === h.network && r.path === h.path)).map((h) => ({ ...h, dispatches: Number.NaN, submissions: Number.NaN, buffers: Number.NaN, wallMs: Number.NaN }))];
   const figure = (v: number, digits = 0) => (Number.isNaN(v) ? '—' : v.toFixed(digits));
   for (const row of all) {
     const host = hostRows.find((r) => r.network === row.network && r.path === row.path);
@@ -123,17 +111,7 @@ export function compiledTable(rows: readonly StepPathFigures[], hostRows: readon
  * after one warm-up step, which compiles), for the table against PyTorch.
  */
 export async function compiledTrainStep(backend: string, network: string, batch: number, side: number, reps: number): Promise<Measurement> {
-  const trainer = createTrainer({
-    backbone: { name: network, options: { inputShape: [side, side, 3] } },
-    margin: { name: 'additive-angular', options: {} },
-    data: createSyntheticFaces({ identities: batch, imagesPerIdentity: 1, size: side, seed: 1, cacheSize: batch }),
-    batchSize: batch,
-    steps: reps + 1,
-    seed: 1,
-    optimizer: { name: 'sgd', momentum: 0.9, weightDecay: 5e-4 },
-    schedule: { type: 'constant', lr: 0.01 },
-    compile: 'always',
-  });
+  const trainer = benchTrainer(network, batch, side, reps, 'always');
   try {
     await trainer.trainStep();
     const times: number[] = [];
@@ -155,4 +133,23 @@ export async function compiledTrainStep(backend: string, network: string, batch:
   } finally {
     trainer.dispose();
   }
+}
+
+/**
+ * The trainer both bench workloads time: `network` at `side`², ArcFace, SGD, one warm-up step
+ * and `steps` timed ones. One batch of cached images: after the warm-up, loading a batch is a copy.
+ */
+function benchTrainer(network: string, batch: number, side: number, steps: number, compile: 'always' | 'never', log?: (line: string) => void) {
+  return createTrainer({
+    backbone: { name: network, options: { inputShape: [side, side, 3] } },
+    margin: { name: 'additive-angular', options: {} },
+    data: createSyntheticFaces({ identities: batch, imagesPerIdentity: 1, size: side, seed: 1, cacheSize: batch }),
+    batchSize: batch,
+    steps: steps + 1,
+    seed: 1,
+    optimizer: { name: 'sgd', momentum: 0.9, weightDecay: 5e-4 },
+    schedule: { type: 'constant', lr: 0.01 },
+    compile,
+    ...(log !== undefined ? { logger: { warn: log } } : {}),
+  });
 }
